@@ -1,0 +1,150 @@
+"""The `convene` command line."""
+
+import argparse
+import logging
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from bot.config import ConfigError, Settings
+from bot.logging_setup import configure
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from slack_bolt import App
+
+    from bot.runtime import Runtime
+
+log = logging.getLogger("convene.cli")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    configure(args.log_level)
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"convene: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convene", description="Peer support for communities of practice, on Slack."
+    )
+    parser.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    parser.add_argument("--env-file", default=".env", help="dotenv file to read (default: .env)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("run", help="run the bot over Socket Mode (no public URL needed)").set_defaults(
+        func=cmd_run
+    )
+
+    serve = sub.add_parser("serve", help="run the bot in HTTP mode at /slack/events")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="simulate a whole community locally: no tokens, no network")
+    demo.add_argument(
+        "--database",
+        help="SQLAlchemy URL to keep the demo's data (default: a temporary SQLite file)",
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    db_sub.add_parser("upgrade", help="apply migrations to DATABASE_URL").set_defaults(func=cmd_db_upgrade)
+
+    for name, help_ in (
+        ("export", "CSV of check-ins and tags"),
+        ("tag", "try the pain-point tagger"),
+    ):
+        stub = sub.add_parser(name, help=f"{help_} (not in this version yet)")
+        stub.add_argument("rest", nargs=argparse.REMAINDER)
+        stub.set_defaults(func=_not_yet(name))
+    return parser
+
+
+def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
+    def run(_args: argparse.Namespace) -> int:
+        print(f"convene {name}: not available in this version yet.", file=sys.stderr)
+        return 2
+
+    return run
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.demo import run_demo
+
+    logging.getLogger().setLevel(logging.WARNING)  # the story, not the log lines
+    run_demo(sys.stdout, args.database)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from storage import migrate
+    from storage.db import make_engine
+
+    settings = Settings.from_env(args.env_file)
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    print(f"Database at {engine.url.render_as_string(hide_password=True)} is up to date.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    settings = Settings.from_env(args.env_file)
+    settings.require("slack_bot_token", "slack_app_token")
+    _, app, scheduler = _start(settings)
+    handler = SocketModeHandler(app, settings.slack_app_token)
+    _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), handler.close()))
+    log.info("Convene is running over Socket Mode")
+    handler.start()
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.server import HttpServer
+
+    settings = Settings.from_env(args.env_file)
+    settings.require("slack_bot_token", "slack_signing_secret")
+    runtime, app, scheduler = _start(settings)
+    server = HttpServer(app, runtime.db, host=args.host, port=args.port)
+    _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), server.stop()))
+    server.serve_forever()
+    return 0
+
+
+def _start(settings: Settings) -> tuple["Runtime", "App", "BackgroundScheduler"]:
+    from bot import jobs
+    from bot.app import bootstrap_workspace, build_bolt_app, build_runtime
+    from bot.scheduler import build_scheduler
+    from bot.slack_client import build_web_client
+
+    client = build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+    runtime = build_runtime(settings, client=client)
+    bootstrap_workspace(runtime, client)
+    app = build_bolt_app(runtime, client, settings.slack_signing_secret)
+    jobs.install(runtime)
+    scheduler = build_scheduler(runtime.db.engine)
+    scheduler.start()
+    return runtime, app, scheduler
+
+
+def _stop_on_sigterm(stop: Callable[[], object]) -> None:
+    def handle(_signum: int, _frame: object) -> None:
+        stop()
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handle)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""The scheduler's work. APScheduler persists a reference to `tick` (a module path, not a
+pickled object), so the running process hands it its runtime through `install`."""
+
+import logging
+
+from sqlmodel import select
+
+from bot import checkins, fanout, members
+from bot.runtime import Runtime
+from storage.models import Workspace
+
+log = logging.getLogger("convene.jobs")
+
+_runtime: Runtime | None = None
+
+
+def install(runtime: Runtime | None) -> None:
+    global _runtime
+    _runtime = runtime
+
+
+def tick() -> None:
+    """Entry point for APScheduler: one pass over every workspace."""
+    if _runtime is None:
+        log.warning("tick skipped: no runtime installed")
+        return
+    run_tick(_runtime)
+
+
+def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
+    """Wake paused members, plan due check-ins in each member's time zone, send them, remind.
+    Every step is idempotent, so running it twice (or on two instances) is harmless."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        team_ids = list(session.exec(select(Workspace.team_id)).all())
+    reports = {}
+    for team_id in team_ids:
+        try:
+            reports[team_id] = _tick_workspace(runtime, team_id)
+        except Exception:
+            # One workspace's trouble must not stop the others' check-ins.
+            log.exception("tick failed for workspace %s", team_id)
+    log.debug("tick at %s done", now.isoformat())
+    return reports
+
+
+def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        members.wake_paused(session, team_id, now.date())
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        planned = checkins.plan_scheduled(session, workspace, now)
+    if planned:
+        # New deliveries are about to go out: make sure time zones are fresh first.
+        fanout.sync_profiles(runtime, team_id)
+    report = fanout.send_due(runtime, team_id)
+    report.reminded = fanout.send_reminders(runtime, team_id)
+    return report

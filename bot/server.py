@@ -1,0 +1,81 @@
+"""HTTP mode: Bolt behind a production WSGI server (waitress), plus a health endpoint."""
+
+import json
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy import text
+from waitress.server import create_server
+
+from storage.db import Database
+
+log = logging.getLogger("convene.server")
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+MAX_BODY = 1024 * 1024  # Slack's payloads are far smaller; refuse anything absurd early
+
+
+class ConveneWsgi:
+    def __init__(self, app: App, db: Database) -> None:
+        self._slack = SlackRequestHandler(app, path=EVENTS_PATH)
+        self._db = db
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
+            return self._health(start_response)
+        return self._slack(environ, start_response)
+
+    def _health(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            with self._db.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            status, body = "200 OK", {"ok": True, "database": "ok"}
+        except Exception as exc:  # a health check reports; it does not raise
+            status, body = "503 Service Unavailable", {"ok": False, "database": type(exc).__name__}
+        payload = json.dumps(body).encode()
+        start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+        return [payload]
+
+
+class HttpServer:
+    """A waitress server that can run in the foreground (`convene serve`) or in a thread
+    (tests and the demo), on a fixed or an ephemeral port."""
+
+    def __init__(
+        self, app: App, db: Database, host: str = "0.0.0.0", port: int = 3000, threads: int = 8
+    ) -> None:
+        self._server = create_server(
+            ConveneWsgi(app, db),
+            host=host,
+            port=port,
+            threads=threads,
+            max_request_body_size=MAX_BODY,
+        )
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)  # type: ignore[union-attr]
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve_forever(self) -> None:
+        log.info("listening on port %d (%s, %s)", self.port, EVENTS_PATH, HEALTH_PATH)
+        self._server.run()
+
+    def start(self) -> "HttpServer":
+        self._thread = threading.Thread(target=self._server.run, name="convene-http", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)

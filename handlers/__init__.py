@@ -1,0 +1,11 @@
+"""Thin Bolt listeners: parse Slack payloads, call `bot` services, render blocks."""
+
+from slack_bolt import App
+
+from bot.runtime import Runtime
+from handlers import checkin_actions, checkin_views, commands, home, messages, profile
+
+
+def register_all(app: App, runtime: Runtime) -> None:
+    for module in (commands, checkin_actions, checkin_views, profile, messages, home):
+        module.register(app, runtime)

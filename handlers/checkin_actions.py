@@ -1,0 +1,107 @@
+"""Buttons on the check-in DM: Answer, Skip this week, Pause, Edit my answer, Add details."""
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlmodel import Session
+
+from bot import checkin_blocks, checkins, members, taxonomy
+from bot.runtime import Runtime
+from handlers import request
+from storage.models import Answer, CheckinDelivery, Member
+
+log = logging.getLogger("convene.actions")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(checkin_blocks.ANSWER)
+    @app.action(checkin_blocks.EDIT)
+    def open_answer_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        _open_modal(runtime, body, client, respond, details_only=False)
+
+    @app.action(checkin_blocks.DETAILS)
+    def open_details_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
+        ack()
+        _open_modal(runtime, body, client, respond, details_only=True)
+
+    @app.action(checkin_blocks.SKIP)
+    def skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with runtime.db.session() as session:
+            found = _own_delivery(runtime, session, body)
+            if found is None:
+                respond(text=runtime.texts.get("checkin.not_yours"), replace_original=False)
+                return
+            member, delivery = found
+            checkins.skip(session, delivery, runtime.clock.now())
+        text, blocks = checkin_blocks.status_message(runtime.texts.get("checkin.skipped", member.locale))
+        respond(text=text, blocks=blocks, replace_original=True)
+
+    @app.action(checkin_blocks.PAUSE)
+    def pause(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            found = _own_delivery(runtime, session, body)
+            if found is None:
+                respond(text=runtime.texts.get("checkin.not_yours"), replace_original=False)
+                return
+            member, delivery = found
+            checkins.skip(session, delivery, now)
+            until = members.pause(session, member, members.DEFAULT_PAUSE_WEEKS, now.date(), now)
+        text = runtime.texts.get("checkin.paused", member.locale, until=until.isoformat())
+        text, blocks = checkin_blocks.status_message(text)
+        respond(text=text, blocks=blocks, replace_original=True)
+
+
+def _own_delivery(
+    runtime: Runtime, session: Session, body: dict[str, Any]
+) -> tuple[Member, CheckinDelivery] | None:
+    """The clicking member and the check-in the button belongs to, if it is theirs."""
+    team_id, user_id = request.team_id(body), request.user_id(body)
+    delivery_id = request.action_value(body).split(":")[0]
+    if not team_id or not user_id or not delivery_id.isdigit():
+        return None
+    member = members.get_member(session, team_id, user_id)
+    if member is None:
+        return None
+    delivery = checkins.delivery_for_member(session, int(delivery_id), member)
+    return (member, delivery) if delivery is not None else None
+
+
+def _open_modal(
+    runtime: Runtime, body: dict[str, Any], client: WebClient, respond: Respond, details_only: bool
+) -> None:
+    texts = runtime.texts
+    trigger_id = body.get("trigger_id")
+    with runtime.db.session() as session:
+        found = _own_delivery(runtime, session, body)
+        if found is None or not isinstance(trigger_id, str):
+            respond(text=texts.get("checkin.not_yours"), replace_original=False)
+            return
+        member, delivery = found
+        if not checkins.is_open(delivery, runtime.clock.now()):
+            respond(text=texts.get("checkin.closed", member.locale), replace_original=False)
+            return
+        answer = _answer_for(session, request.action_value(body), delivery)
+        selected = checkins.member_tag_ids(session, answer.id) if answer and answer.id else []
+        pains = taxonomy.active_pain_points(session, member.team_id)
+    view = checkin_blocks.checkin_modal(
+        texts, member, pains, delivery.id or 0, answer, selected,
+        details_only=details_only or (answer is not None and len(answer.text) > 3000),
+    )  # fmt: skip
+    # The trigger id expires 3 s after the click: open the modal before anything slow.
+    client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _answer_for(session: Session, value: str, delivery: CheckinDelivery) -> Answer | None:
+    """`delivery:answer` (Add details on a DM answer) or the modal answer to edit, if any."""
+    _, _, answer_id = value.partition(":")
+    if answer_id.isdigit():
+        answer = session.get(Answer, int(answer_id))
+        if answer is not None and answer.delivery_id == delivery.id:
+            return answer
+    return checkins.modal_answer(session, delivery)

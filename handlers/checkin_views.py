@@ -1,0 +1,97 @@
+"""The check-in modal's submission: validate, store, then tidy up the DM."""
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot import checkin_blocks, checkins, members
+from bot.runtime import Runtime
+from handlers import request
+
+log = logging.getLogger("convene.views")
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.view(checkin_blocks.MODAL)
+    def submit_checkin(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        texts = runtime.texts
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        meta = _metadata(view.get("private_metadata"))
+        state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
+        error_block = "challenge" if state["has_text_field"] else _first_block_id(view)
+        team_id, user_id = request.team_id(body), request.user_id(body)
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            member = members.get_member(session, team_id or "", user_id or "")
+            delivery = (
+                checkins.delivery_for_member(session, meta["delivery"], member)
+                if member is not None and meta["delivery"] is not None
+                else None
+            )
+            if member is None or delivery is None or not checkins.is_open(delivery, now):
+                ack(response_action="errors", errors={error_block: texts.get("modal.error_closed")})
+                return
+            form = checkins.ModalAnswer(
+                text=state["text"] if state["has_text_field"] else None,
+                pain_point_ids=state["pain_ids"],
+                support_score=state["support"],
+                wants_match=state["wants_match"],
+                consent_quote=state["consent"],
+            )
+            try:
+                # Stored and committed before we answer Slack: nothing after this can lose it.
+                checkins.record_modal_answer(session, member, delivery, form, now, meta["answer"])
+            except checkins.AnswerRejected as exc:
+                ack(
+                    response_action="errors",
+                    errors={error_block: _rejection(runtime, exc, member.locale)},
+                )
+                return
+        ack()
+        _mark_dm_answered(runtime, client, member, delivery)
+
+
+def _mark_dm_answered(runtime: Runtime, client: WebClient, member: Any, delivery: Any) -> None:
+    if not delivery.channel_id or not delivery.message_ts:
+        return
+    text, blocks = checkin_blocks.answered_message(runtime.texts, member, delivery.id)
+    try:
+        client.chat_update(channel=delivery.channel_id, ts=delivery.message_ts, text=text, blocks=blocks)
+    except SlackClientError as exc:
+        # Cosmetic: the answer is already safe in the database.
+        log.warning("could not update check-in %s: %s", delivery.id, type(exc).__name__)
+
+
+def _rejection(runtime: Runtime, exc: checkins.AnswerRejected, locale: str) -> str:
+    if exc.reason == "too_long":
+        return runtime.texts.get(
+            "modal.error_too_long",
+            locale,
+            limit=f"{checkins.MAX_MODAL_CHARS:,}",
+            length=f"{exc.length:,}",
+        )
+    return runtime.texts.get("modal.error_empty", locale)
+
+
+def _metadata(raw: Any) -> dict[str, Any]:
+    try:
+        data = json.loads(raw) if isinstance(raw, str) else {}
+    except ValueError:
+        data = {}
+    data = data if isinstance(data, dict) else {}
+
+    def as_id(value: Any) -> int | None:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+    return {"delivery": as_id(data.get("delivery")), "answer": as_id(data.get("answer"))}
+
+
+def _first_block_id(view: dict[str, Any]) -> str:
+    for block in view.get("blocks") or []:
+        if isinstance(block, dict) and block.get("type") == "input" and block.get("block_id"):
+            return str(block["block_id"])
+    return "support"

@@ -1,0 +1,37 @@
+"""What a subcommand handler receives: the parsed command and a way to answer privately."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.command_parser import CommandSpec
+from bot.runtime import Runtime
+
+
+@dataclass
+class CommandRequest:
+    runtime: Runtime
+    spec: CommandSpec
+    args: list[str]
+    team_id: str
+    user_id: str
+    channel_id: str | None
+    client: WebClient
+    respond: Respond
+
+    @property
+    def locale(self) -> str | None:
+        return None  # slash commands carry no locale; member-facing replies look it up
+
+    def t(self, key: str, locale: str | None = None, **values: object) -> str:
+        return self.runtime.texts.get(key, locale, **values)
+
+    def reply(self, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+        """An ephemeral answer, seen only by the person who typed the command."""
+        self.respond(text=text, blocks=blocks, response_type="ephemeral")
+
+
+CommandHandler = Callable[[CommandRequest], None]

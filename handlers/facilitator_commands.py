@@ -1,0 +1,139 @@
+"""Subcommands for facilitators: setup, check-in rounds and schedule, members, facilitators.
+
+The dispatcher has already checked facilitator rights before any of these run."""
+
+from sqlmodel import col, select
+
+from bot import blocks, checkins, command_parser, fanout, members, schedule, workspaces
+from bot.mrkdwn import escape
+from handlers.command_request import CommandHandler, CommandRequest
+from handlers.workspace_context import workspace
+from storage.models import Member, MemberStatus
+
+MEMBERS_SHOWN = 200
+
+
+def setup(req: CommandRequest) -> None:
+    channel = command_parser.parse_channel_mention(req.args[0]) if req.args else req.channel_id
+    if not channel or channel.startswith("D"):
+        req.reply(req.t("setup.need_channel"))
+        return
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+        workspaces.set_coordinator_channel(session, ws, channel)
+    req.reply(
+        req.t(
+            "setup.done",
+            channel=channel,
+            schedule=schedule.describe(ws.checkin_cron),
+            tz=ws.timezone,
+        )
+    )
+
+
+def checkin_status(req: CommandRequest) -> None:
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+    tz = schedule.zone(ws.timezone)
+    fires = schedule.next_fires(ws.checkin_cron, tz, req.runtime.clock.now())
+    req.reply(req.t("schedule.current", cron=ws.checkin_cron, tz=ws.timezone, next=_when(fires)))
+
+
+def checkin_schedule(req: CommandRequest) -> None:
+    if not req.args:
+        checkin_status(req)
+        return
+    cron = " ".join(req.args)  # tolerate a missing pair of quotes
+    shown = escape(cron.replace("`", "'"))[:120]
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+        try:
+            fires = schedule.validate(cron, schedule.zone(ws.timezone), req.runtime.clock.now())
+        except schedule.ScheduleTooFrequent as exc:
+            req.reply(req.t("schedule.too_often", cron=shown, gap=exc.gap))
+            return
+        except schedule.InvalidSchedule as exc:
+            req.reply(req.t("schedule.invalid", cron=shown, error=escape(str(exc))))
+            return
+        workspaces.set_checkin_cron(session, ws, cron)
+    req.reply(req.t("schedule.done", cron=ws.checkin_cron, tz=ws.timezone, next=_when(fires)))
+
+
+def checkin_now(req: CommandRequest) -> None:
+    runtime = req.runtime
+    with runtime.db.session() as session:
+        workspace(runtime, session, req.team_id)
+    # Time zones and names may have changed since joining; one paginated users.list call
+    # per 200 people, at most twice a day.
+    fanout.sync_profiles(runtime, req.team_id)
+    with runtime.db.session() as session:
+        ws = workspace(runtime, session, req.team_id)
+        counts = members.count_by_status(session, req.team_id)
+        if counts[MemberStatus.ACTIVE] == 0:
+            req.reply(req.t("checkin_now.empty"))
+            return
+        checkins.start_manual_round(session, ws, req.user_id, runtime.clock.now())
+    report = fanout.send_due(runtime, req.team_id)
+    skipped = counts[MemberStatus.PAUSED] + counts[MemberStatus.LEFT]
+    failed = report.failed + report.undeliverable
+    req.reply(req.t("checkin_now.done", sent=report.sent, failed=failed, skipped=skipped))
+
+
+def members_list(req: CommandRequest) -> None:
+    with req.runtime.db.session() as session:
+        counts = members.count_by_status(session, req.team_id)
+        rows = session.exec(
+            select(Member)
+            .where(Member.team_id == req.team_id)
+            .order_by(col(Member.status), col(Member.real_name))
+            .limit(MEMBERS_SHOWN)
+        ).all()
+    header = req.t(
+        "members.header",
+        active=counts[MemberStatus.ACTIVE],
+        paused=counts[MemberStatus.PAUSED],
+        left=counts[MemberStatus.LEFT],
+    )
+    if not rows:
+        req.reply(req.t("members.none"))
+        return
+    icons = {MemberStatus.ACTIVE: ":large_green_circle:", MemberStatus.PAUSED: ":pause_button:"}
+    lines = [
+        req.t(
+            "members.line",
+            status_icon=icons.get(m.status, ":white_circle:"),
+            user_id=m.user_id,
+            country=escape(m.country or "?"),
+            tz=m.tz,
+        )
+        for m in rows
+    ]
+    total = sum(counts.values())
+    if total > len(rows):
+        lines.append(req.t("members.more", count=total - len(rows)))
+    req.reply(header, [blocks.header(header), *blocks.sections_from_lines(lines)])
+
+
+def facilitators_add(req: CommandRequest) -> None:
+    user = command_parser.parse_user_mention(req.args[0]) if len(req.args) == 1 else None
+    if user is None:
+        req.reply(req.t("facilitators.usage"))
+        return
+    with req.runtime.db.session() as session:
+        workspace(req.runtime, session, req.team_id)
+        workspaces.add_facilitator(session, req.team_id, user, req.user_id, req.runtime.clock.now())
+    req.reply(req.t("facilitators.added", user_id=user))
+
+
+def _when(fires: list) -> str:
+    return ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
+
+
+HANDLERS: dict[str, CommandHandler] = {
+    "setup": setup,
+    "checkin": checkin_status,
+    "checkin schedule": checkin_schedule,
+    "checkin now": checkin_now,
+    "members": members_list,
+    "facilitators add": facilitators_add,
+}

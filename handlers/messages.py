@@ -1,0 +1,107 @@
+"""Plain DM replies to the bot: stored as the answer to the open check-in."""
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot import checkin_blocks, checkins, members
+from bot.runtime import Runtime
+from handlers import request
+
+log = logging.getLogger("convene.messages")
+
+# Edits, deletions, joins and bot posts are not answers.
+ANSWER_SUBTYPES = (None, "file_share")
+LONG_ANSWER = 3000
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.event("message")
+    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+        if event.get("channel_type") != "im" or event.get("bot_id"):
+            return
+        if event.get("subtype") not in ANSWER_SUBTYPES or event.get("thread_ts") not in (
+            None,
+            event.get("ts"),
+        ):
+            return
+        team_id, user_id = request.team_id(body), event.get("user")
+        channel, ts = event.get("channel"), event.get("ts")
+        if not (
+            isinstance(team_id, str)
+            and isinstance(user_id, str)
+            and isinstance(channel, str)
+            and isinstance(ts, str)
+        ):
+            return
+        handle_dm(runtime, client, team_id, user_id, channel, ts, event.get("text"))
+
+
+def handle_dm(
+    runtime: Runtime,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    channel: str,
+    ts: str,
+    text: Any,
+) -> None:
+    texts = runtime.texts
+    now = runtime.clock.now()
+    text = text if isinstance(text, str) else ""
+    with runtime.db.session() as session:
+        member = members.get_member(session, team_id, user_id)
+        if member is None:
+            _say(
+                client,
+                channel,
+                texts.get("checkin.dm_not_member", community=texts.get("common.community")),
+            )
+            return
+        delivery = checkins.open_delivery(session, member, now)
+        if delivery is None:
+            _say(client, channel, texts.get("checkin.dm_no_open_checkin", member.locale))
+            return
+        try:
+            answer = checkins.record_dm_answer(
+                session, member, delivery, text, f"dm:{team_id}:{channel}:{ts}", now
+            )
+        except checkins.AnswerRejected as exc:
+            key = "checkin.dm_too_long" if exc.reason == "too_long" else "checkin.dm_empty"
+            limit = f"{checkins.MAX_ANSWER_CHARS:,}"
+            _say(
+                client,
+                channel,
+                texts.get(key, member.locale, length=f"{exc.length:,}", limit=limit),
+            )
+            return
+    if answer is None:
+        return  # Slack re-delivered a message we already stored and acknowledged
+    reply, blocks = checkin_blocks.dm_saved_message(
+        texts,
+        member,
+        delivery.id or 0,
+        answer.id or 0,
+        len(answer.text),
+        long=len(answer.text) > LONG_ANSWER,
+    )
+    _say(client, channel, reply, blocks)
+    if delivery.channel_id and delivery.message_ts:
+        text_, blocks_ = checkin_blocks.answered_message(texts, member, delivery.id or 0)
+        try:
+            client.chat_update(
+                channel=delivery.channel_id, ts=delivery.message_ts, text=text_, blocks=blocks_
+            )
+        except SlackClientError as exc:
+            log.warning("could not update check-in %s: %s", delivery.id, type(exc).__name__)
+
+
+def _say(client: WebClient, channel: str, text: str, blocks: list[dict[str, Any]] | None = None) -> None:
+    try:
+        client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+    except SlackClientError as exc:
+        # The answer (if any) is stored; a lost confirmation is not worth a crash.
+        log.warning("could not reply in DM: %s", type(exc).__name__)

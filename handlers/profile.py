@@ -1,0 +1,108 @@
+"""Country and agency: asked after joining, used for cross-country matching."""
+
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot import members
+from bot.mrkdwn import escape
+from bot.runtime import Runtime
+from handlers import request
+from handlers.member_commands import PROFILE_OPEN
+
+PROFILE_MODAL = "profile_modal"
+
+
+def register(app: App, runtime: Runtime) -> None:
+    texts = runtime.texts
+
+    @app.action(PROFILE_OPEN)
+    def open_profile(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        with runtime.db.session() as session:
+            member = members.get_member(session, request.team_id(body) or "", request.user_id(body) or "")
+        if member is None or not isinstance(body.get("trigger_id"), str):
+            return
+        loc = member.locale
+
+        def field(block_id: str, label: str, placeholder: str, value: str | None, limit: int) -> dict:
+            element: dict[str, Any] = {
+                "type": "plain_text_input",
+                "action_id": "value",
+                "max_length": limit,
+                "placeholder": {"type": "plain_text", "text": texts.get(placeholder, loc)},
+            }
+            if value:
+                element["initial_value"] = value
+            return {
+                "type": "input",
+                "block_id": block_id,
+                "label": {"type": "plain_text", "text": texts.get(label, loc)},
+                "element": element,
+                "optional": True,
+            }
+
+        view = {
+            "type": "modal",
+            "callback_id": PROFILE_MODAL,
+            "title": {"type": "plain_text", "text": texts.get("profile.title", loc)[:24]},
+            "submit": {"type": "plain_text", "text": texts.get("profile.submit", loc)[:24]},
+            "blocks": [
+                field(
+                    "country",
+                    "profile.country_label",
+                    "profile.country_placeholder",
+                    member.country,
+                    120,
+                ),
+                field(
+                    "agency",
+                    "profile.agency_label",
+                    "profile.agency_placeholder",
+                    member.agency,
+                    255,
+                ),
+                {
+                    "type": "context",
+                    "elements": [{"type": "mrkdwn", "text": texts.get("profile.hint", loc)}],
+                },
+            ],
+        }
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(PROFILE_MODAL)
+    def save_profile(ack: Ack, body: dict[str, Any]) -> None:
+        values = request.dig(body, "view", "state", "values") or {}
+        country = request.dig(values, "country", "value", "value")
+        agency = request.dig(values, "agency", "value", "value")
+        with runtime.db.session() as session:
+            member = members.get_member(session, request.team_id(body) or "", request.user_id(body) or "")
+            if member is None:
+                ack()
+                return
+            members.set_profile(
+                session,
+                member,
+                country if isinstance(country, str) else "",
+                agency if isinstance(agency, str) else "",
+                runtime.clock.now(),
+            )
+        unset = texts.get("me.unknown_value", member.locale)
+        saved = texts.get(
+            "profile.saved",
+            member.locale,
+            country=escape(member.country or unset),
+            agency=escape(member.agency or unset),
+        )
+        ack(
+            response_action="update",
+            view={
+                "type": "modal",
+                "title": {
+                    "type": "plain_text",
+                    "text": texts.get("profile.title", member.locale)[:24],
+                },
+                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": saved}}],
+            },
+        )

@@ -1,0 +1,186 @@
+"""The tables. Every row is scoped by workspace (`team_id`) so one deployment can serve
+several communities without mixing their data."""
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.types import UTCDateTime
+
+# Deterministic constraint names keep Alembic migrations identical on SQLite and PostgreSQL.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DEFAULT_CHECKIN_CRON = "0 9 * * mon"
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+    # Cascades let `forget-me` delete a member with one statement and leave nothing behind.
+    return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
+
+
+class Workspace(SQLModel, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+    name: str = Field(default="", max_length=255)
+    coordinator_channel: str | None = Field(default=None, max_length=32)
+    checkin_cron: str = Field(default=DEFAULT_CHECKIN_CRON, max_length=120)
+    timezone: str = Field(default="UTC", max_length=64)
+    reminder_hours: int = Field(default=24)
+    profiles_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Facilitator(SQLModel, table=True):
+    team_id: str = Field(primary_key=True, max_length=32)
+    user_id: str = Field(primary_key=True, max_length=32)
+    added_by: str | None = Field(default=None, max_length=32)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class MemberStatus:
+    ACTIVE = "active"
+    PAUSED = "paused"
+    LEFT = "left"
+
+
+class Member(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    user_id: str = Field(max_length=32)
+    name: str = Field(default="", max_length=255)
+    real_name: str = Field(default="", max_length=255)
+    tz: str = Field(default="UTC", max_length=64)
+    locale: str = Field(default="en-US", max_length=16)
+    country: str | None = Field(default=None, max_length=120)
+    agency: str | None = Field(default=None, max_length=255)
+    status: str = Field(default=MemberStatus.ACTIVE, max_length=16)
+    paused_until: date | None = None
+    joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class PainPoint(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "slug"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    slug: str = Field(max_length=64)
+    name: str = Field(max_length=120)
+    description: str = Field(default="", sa_type=Text)
+    # Staff turnover is mostly a consequence of the other pains; digests say so.
+    is_symptom: bool = False
+    status: str = Field(default="active", max_length=16)  # active | retired | merged
+    merged_into_id: int | None = Field(
+        default=None, sa_column=_fk("painpoint.id", nullable=True, ondelete="SET NULL")
+    )
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class RoundKind:
+    SCHEDULED = "scheduled"
+    MANUAL = "manual"
+
+
+class CheckinRound(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("team_id", "round_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    # The local date of a scheduled fire ("2026-11-30"): Manila and Mexico City receive the
+    # same Monday round at their own 09:00. Manual rounds get "manual-<UTC minute>".
+    round_key: str = Field(max_length=64)
+    kind: str = Field(default=RoundKind.SCHEDULED, max_length=16)
+    started_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class DeliveryStatus:
+    PENDING = "pending"  # planned, not yet sent
+    SENDING = "sending"  # claimed by one instance; never re-sent blindly
+    SENT = "sent"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+    FAILED = "failed"  # transient error; retried on a later tick
+    UNDELIVERABLE = "undeliverable"  # Slack says this member cannot be reached
+    EXPIRED = "expired"  # the bot was down past the grace window; too late to ask
+
+    OPEN = (SENT, ANSWERED)
+
+
+class CheckinDelivery(SQLModel, table=True):
+    """One check-in DM to one member in one round. The unique key is what guarantees a
+    restart, a retry or a second scheduler never sends a second DM."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "member_id"),
+        Index("ix_checkindelivery_status_due", "status", "due_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(sa_column=_fk("checkinround.id"))
+    member_id: int = Field(sa_column=_fk("member.id"))
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default=DeliveryStatus.PENDING, max_length=16)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, max_length=120)
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    channel_id: str | None = Field(default=None, max_length=32)
+    message_ts: str | None = Field(default=None, max_length=32)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminder_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AnswerSource:
+    MODAL = "modal"
+    DM = "dm"
+
+
+class Answer(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    member_id: int = Field(sa_column=_fk("member.id"))
+    delivery_id: int | None = Field(
+        default=None, sa_column=_fk("checkindelivery.id", nullable=True, ondelete="SET NULL")
+    )
+    text: str = Field(sa_type=Text)
+    source: str = Field(max_length=16)
+    support_score: int | None = None
+    wants_match: bool | None = None
+    consent_quote: bool = False
+    # Slack retries deliveries; the message ts / view id makes a retry a no-op.
+    dedupe_key: str = Field(max_length=160, unique=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class TagSource:
+    MEMBER = "member"
+    OFFLINE = "offline"
+    LLM = "llm"
+
+
+class AnswerTag(SQLModel, table=True):
+    answer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
+    )
+    pain_point_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("painpoint.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    source: str = Field(max_length=16)
+    confidence: float = 1.0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -7,7 +7,7 @@ from bot.blocks import button as _button
 from bot.blocks import context as _context
 from bot.blocks import section as _section
 from bot.directory import first_name
-from bot.mrkdwn import escape
+from bot.mrkdwn import escape, is_number
 from bot.texts import Texts
 from storage.models import Answer, Member, PainPoint
 
@@ -259,8 +259,8 @@ def read_modal_state(values: dict[str, Any]) -> dict[str, Any]:
     return {
         "text": text if isinstance(text, str) else None,
         "has_text_field": "challenge" in (values or {}),
-        "pain_ids": [int(v) for v in selected("pains") if v.isdigit()],
-        "support": int(support) if isinstance(support, str) and support in "12345" and support else None,
+        "pain_ids": [int(v) for v in selected("pains") if is_number(v)],
+        "support": int(support) if support in ("1", "2", "3", "4", "5") else None,
         "wants_match": "yes" in selected("match"),
         "consent": "yes" in selected("consent"),
     }

@@ -6,6 +6,8 @@ import difflib
 import shlex
 from dataclasses import dataclass, field
 
+from bot.mrkdwn import is_number
+
 
 @dataclass(frozen=True)
 class CommandSpec:
@@ -98,7 +100,7 @@ def parse_weeks(args: list[str], default: int, maximum: int) -> int | None:
     if not args:
         return default
     token = args[0].lower().removesuffix("w")
-    if not token.isdigit() or len(args) > 2 or (len(args) == 2 and args[1].lower() not in ("week", "weeks")):
+    if not is_number(token) or len(args) > 2 or (len(args) == 2 and args[1].lower() not in ("week", "weeks")):
         return None
     weeks = int(token)
     return weeks if 1 <= weeks <= maximum else None

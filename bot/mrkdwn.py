@@ -21,3 +21,8 @@ def quote(text: str, limit: int = 2800) -> str:
     """A member's words as a mrkdwn block quote, escaped and within a section's 3,000 chars."""
     body = truncate(escape(text.strip()), limit)
     return "\n".join(f"> {line}" if line else ">" for line in body.splitlines())
+
+
+def is_number(text: str) -> bool:
+    """ASCII digits only: `str.isdigit` also accepts '¹' and '٣', which `int` then rejects."""
+    return text.isascii() and text.isdigit()

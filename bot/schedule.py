@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.triggers.cron import CronTrigger
 
+from bot.mrkdwn import is_number
+
 MIN_GAP = timedelta(hours=20)  # check-ins at most once a day
 
 
@@ -95,7 +97,7 @@ def latest_fire(cron: str, tz: tzinfo, now: datetime, grace: timedelta) -> datet
 def describe(cron: str) -> str:
     """A short human reading of common schedules; falls back to the cron text."""
     fields = cron.split()
-    if len(fields) == 5 and fields[0].isdigit() and fields[1].isdigit() and fields[2:4] == ["*", "*"]:
+    if len(fields) == 5 and is_number(fields[0]) and is_number(fields[1]) and fields[2:4] == ["*", "*"]:
         time = f"{int(fields[1]):02d}:{int(fields[0]):02d}"
         days = fields[4]
         if days == "*":

@@ -1,5 +1,6 @@
 """HTTP mode: Bolt behind a production WSGI server (waitress), plus a health endpoint."""
 
+import io
 import json
 import logging
 import threading
@@ -11,6 +12,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
 from waitress.server import create_server
 
+from bot import payload_shape
 from storage.db import Database
 
 log = logging.getLogger("convene.server")
@@ -28,6 +30,14 @@ class ConveneWsgi:
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") == "GET":
             return self._health(start_response)
+        if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
+            body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
+            wrong = payload_shape.problem(body, environ.get("CONTENT_TYPE", ""))
+            if wrong is not None:
+                log.warning("refused a malformed request: %s", wrong)
+                return _plain(start_response, "400 Bad Request", f"Malformed Slack request: {wrong}.")
+            # Bolt reads the body again: hand it the bytes we consumed.
+            environ["wsgi.input"] = io.BytesIO(body)
         return self._slack(environ, start_response)
 
     def _health(self, start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -40,6 +50,14 @@ class ConveneWsgi:
         payload = json.dumps(body).encode()
         start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
         return [payload]
+
+
+def _plain(start_response: Callable[..., Any], status: str, text: str) -> Iterable[bytes]:
+    payload = text.encode()
+    start_response(
+        status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(payload)))]
+    )
+    return [payload]
 
 
 class HttpServer:

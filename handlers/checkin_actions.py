@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from sqlmodel import Session
 
 from bot import checkin_blocks, checkins, members, taxonomy
+from bot.mrkdwn import is_number
 from bot.runtime import Runtime
 from handlers import request
 from storage.models import Answer, CheckinDelivery, Member
@@ -63,7 +64,7 @@ def _own_delivery(
     """The clicking member and the check-in the button belongs to, if it is theirs."""
     team_id, user_id = request.team_id(body), request.user_id(body)
     delivery_id = request.action_value(body).split(":")[0]
-    if not team_id or not user_id or not delivery_id.isdigit():
+    if not team_id or not user_id or not is_number(delivery_id):
         return None
     member = members.get_member(session, team_id, user_id)
     if member is None:
@@ -100,7 +101,7 @@ def _open_modal(
 def _answer_for(session: Session, value: str, delivery: CheckinDelivery) -> Answer | None:
     """`delivery:answer` (Add details on a DM answer) or the modal answer to edit, if any."""
     _, _, answer_id = value.partition(":")
-    if answer_id.isdigit():
+    if is_number(answer_id):
         answer = session.get(Answer, int(answer_id))
         if answer is not None and answer.delivery_id == delivery.id:
             return answer

@@ -419,6 +419,15 @@ class SlackStandIn:
         thread.join(timeout=5)
         self._server, self._thread = None, None
 
+    @property
+    def latency(self) -> float:
+        """Seconds every call sleeps before answering: a simulated network round trip."""
+        return self._latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self._latency = seconds
+
     def __enter__(self) -> SlackStandIn:
         return self.start()
 

@@ -1,0 +1,19 @@
+"""`convene demo` tells the whole story, from a fresh start, with no network."""
+
+import io
+
+from bot.demo import run_demo
+from bot.demo_community import DEMO_MEMBERS
+
+
+def test_the_demo_asks_every_member_once_at_nine_local_and_reminds_the_silent() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    text = out.getvalue()
+    assert text.count("= Mon 09:00 in ") == len(DEMO_MEMBERS)
+    assert f"{len(DEMO_MEMBERS)} check-ins, one per member" in text
+    silent = sum(1 for m in DEMO_MEMBERS if m.responds == "silent")
+    assert f"one gentle reminder to those who have not answered ({silent})" in text
+    answered = sum(1 for m in DEMO_MEMBERS if m.responds in ("modal", "dm"))
+    assert f"{answered} answers stored" in text
+    assert "is for facilitators. Nothing was changed." in text

@@ -31,31 +31,31 @@ def register(app: App, runtime: Runtime) -> None:
     @app.action(checkin_blocks.SKIP)
     def skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        with runtime.db.session() as session:
-            found = _own_delivery(runtime, session, body)
-            if found is None:
-                respond(text=runtime.texts.get("checkin.not_yours"), replace_original=False)
-                return
-            member, delivery = found
-            checkins.skip(session, delivery, runtime.clock.now())
-        text, blocks = checkin_blocks.status_message(runtime.texts.get("checkin.skipped", member.locale))
-        respond(text=text, blocks=blocks, replace_original=True)
+        _step_back(runtime, body, respond, pause=False)
 
     @app.action(checkin_blocks.PAUSE)
     def pause(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
         ack()
-        now = runtime.clock.now()
-        with runtime.db.session() as session:
-            found = _own_delivery(runtime, session, body)
-            if found is None:
-                respond(text=runtime.texts.get("checkin.not_yours"), replace_original=False)
-                return
-            member, delivery = found
-            checkins.skip(session, delivery, now)
+        _step_back(runtime, body, respond, pause=True)
+
+
+def _step_back(runtime: Runtime, body: dict[str, Any], respond: Respond, pause: bool) -> None:
+    """Skip this week (and, with `pause`, the next ones too); the DM loses its buttons."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        found = _own_delivery(runtime, session, body)
+        if found is None:
+            respond(text=runtime.texts.get("checkin.not_yours"), replace_original=False)
+            return
+        member, delivery = found
+        checkins.skip(session, delivery, now)
+        if pause:
             until = members.pause(session, member, members.DEFAULT_PAUSE_WEEKS, now.date(), now)
-        text = runtime.texts.get("checkin.paused", member.locale, until=until.isoformat())
-        text, blocks = checkin_blocks.status_message(text)
-        respond(text=text, blocks=blocks, replace_original=True)
+            text = runtime.texts.get("checkin.paused", member.locale, until=until.isoformat())
+        else:
+            text = runtime.texts.get("checkin.skipped", member.locale)
+    text, blocks = checkin_blocks.status_message(text)
+    respond(text=text, blocks=blocks, replace_original=True)
 
 
 def _own_delivery(

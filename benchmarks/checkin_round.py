@@ -10,9 +10,15 @@ HTTP, and separately by the scheduler's tick. The Slack side is the loopback sta
 import argparse
 import tempfile
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from bot import members
 from bot.clock import ManualClock
@@ -96,12 +102,34 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every Slack call")
-    parser.add_argument("--database", help="SQLAlchemy URL (default: a temporary SQLite file)")
+    parser.add_argument("--database", help="a PostgreSQL URL (default: temporary SQLite files)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for measure, name in ((measure_manual, "a.db"), (measure_scheduled, "b.db")):
-            url = args.database or f"sqlite:///{Path(tmp) / name}"
-            measure(url, args.members, args.latency)
+            if args.database:
+                with fresh_schema(args.database) as url:
+                    measure(url, args.members, args.latency)
+            else:
+                measure(f"sqlite:///{Path(tmp) / name}", args.members, args.latency)
+
+
+@contextmanager
+def fresh_schema(server_url: str) -> Iterator[str]:
+    """Each measurement starts from an empty PostgreSQL schema, dropped afterwards."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(server_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield (
+            make_url(server_url)
+            .update_query_dict({"options": f"-csearch_path={schema}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 if __name__ == "__main__":

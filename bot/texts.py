@@ -55,7 +55,9 @@ def language_of(locale: str | None) -> str:
 def _load_tables() -> dict[str, dict[str, Any]]:
     tables = {}
     for entry in resources.files("prompts").iterdir():
-        if entry.name.endswith(".toml"):
+        # Language files are named by ISO 639-1 code (en.toml, es.toml); other TOML files in
+        # prompts/ (LLM prompts) are not translations.
+        if entry.name.endswith(".toml") and len(entry.name) == len("xx.toml"):
             tables[entry.name.removesuffix(".toml")] = tomllib.loads(entry.read_text("utf-8"))
     if DEFAULT_LANGUAGE not in tables:
         raise RuntimeError("prompts/en.toml is missing from the installation")

@@ -10,6 +10,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.runtime import Runtime
 from bot.slack_client import build_web_client
+from bot.tagging.factory import build_tagger
 from bot.texts import Texts
 from bot.workspaces import ensure_workspace
 from handlers import register_all
@@ -37,6 +38,7 @@ def build_runtime(
         clock=clock or SystemClock(),
         texts=Texts.load(),
         client_for=lambda _team_id: client,
+        tagger=build_tagger(settings),
     )
 
 

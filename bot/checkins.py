@@ -363,9 +363,15 @@ def _set_member_tags(
         ).all()
     )
     existing = session.exec(select(AnswerTag).where(AnswerTag.answer_id == answer.id)).all()
+    machine = (TagSource.OFFLINE, TagSource.LLM)
     for tag in existing:
-        if tag.source == TagSource.MEMBER and tag.pain_point_id not in valid:
+        # A selection replaces the machine's guesses too; no selection lets the tagger speak.
+        replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in machine)
+        if tag.pain_point_id not in valid and replaced:
             session.delete(tag)
+    if not valid:
+        answer.tagged_at = None  # (re-)tag the text on the next tick
+        session.add(answer)
     already = {tag.pain_point_id: tag for tag in existing}
     for pain_id in sorted(i for i in valid if i is not None):
         tag = already.get(pain_id)

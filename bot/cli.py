@@ -86,6 +86,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tag(args: argparse.Namespace) -> int:
+    from bot import tag_cli
+
+    if not args.text and not args.file:
+        print(
+            'convene tag: give a text (convene tag "We have no budget") or --file answers.csv',
+            file=sys.stderr,
+        )
+        return 2
+    settings = Settings.from_env(args.env_file)
+    try:
+        return tag_cli.run(settings, args.text, args.file, sys.stdout)
+    except (OSError, tag_cli.TagInputError) as exc:
+        print(f"convene tag: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from storage import migrate
     from storage.db import make_engine

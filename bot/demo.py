@@ -194,7 +194,9 @@ class Demo:
                 .order_by(CheckinDelivery.due_at)
             ).all()
             answers = {a.member_id: a for a in session.exec(select(Answer)).all()}
-            tags = session.exec(select(AnswerTag, PainPoint).join(PainPoint)).all()
+            tags = session.exec(
+                select(AnswerTag, PainPoint).join(PainPoint, PainPoint.id == AnswerTag.pain_point_id)
+            ).all()
         by_answer: dict[int, list[str]] = {}
         for tag, pain in tags:
             by_answer.setdefault(tag.answer_id, []).append(pain.slug)

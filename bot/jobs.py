@@ -5,8 +5,9 @@ import logging
 
 from sqlmodel import select
 
-from bot import checkins, fanout, members
+from bot import checkins, fanout, members, schedule, themes
 from bot.runtime import Runtime
+from bot.tagging import pipeline
 from storage.models import Workspace
 
 log = logging.getLogger("convene.jobs")
@@ -45,6 +46,13 @@ def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
 
 
 def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
+    report = _checkins(runtime, team_id)
+    _tag_answers(runtime, team_id)
+    _weekly_themes(runtime, team_id)
+    return report
+
+
+def _checkins(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     now = runtime.clock.now()
     with runtime.db.session() as session:
         members.wake_paused(session, team_id, now.date())
@@ -57,3 +65,37 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     report = fanout.send_due(runtime, team_id)
     report.reminded = fanout.send_reminders(runtime, team_id)
     return report
+
+
+def _tag_answers(runtime: Runtime, team_id: str, max_batches: int = 5) -> int:
+    """Tag what was answered since the last tick. A tagger failure leaves the answers
+    untagged for the next tick; it never touches the stored text."""
+    done = 0
+    with runtime.db.session() as session:
+        for _ in range(max_batches):
+            try:
+                count = pipeline.tag_pending(session, team_id, runtime.tagger, runtime.clock.now())
+            except Exception:
+                log.exception("tagging failed for workspace %s; will retry next tick", team_id)
+                session.rollback()
+                break
+            done += count
+            if count < pipeline.BATCH:
+                break
+    return done
+
+
+def _weekly_themes(runtime: Runtime, team_id: str) -> int:
+    """Cluster the week's untagged answers into proposed themes, once a week per workspace,
+    from Friday noon (community time): in time for the Friday digest."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        local = now.astimezone(schedule.zone(workspace.timezone))
+        if (local.weekday(), local.hour) < (4, 12):
+            return 0
+        key = themes.period_key(local)
+        if not themes.claim_week(session, team_id, key, now):
+            return 0
+        return len(themes.propose(session, team_id, key, now))

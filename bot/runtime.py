@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.tagging import Tagger
 from bot.texts import Texts
 from storage.db import Database
 
@@ -19,3 +20,4 @@ class Runtime:
     texts: Texts
     # One workspace's client today; an installation-store lookup when distributed (issue 6).
     client_for: Callable[[str], WebClient]
+    tagger: Tagger

@@ -11,7 +11,7 @@ from bot import command_parser
 from bot.authz import is_facilitator
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers import facilitator_commands, member_commands, request
+from handlers import facilitator_commands, member_commands, request, taxonomy_commands
 from handlers.command_request import CommandHandler, CommandRequest
 
 log = logging.getLogger("convene.commands")
@@ -19,6 +19,7 @@ log = logging.getLogger("convene.commands")
 HANDLERS: dict[str, CommandHandler] = {
     **member_commands.HANDLERS,
     **facilitator_commands.HANDLERS,
+    **taxonomy_commands.HANDLERS,
 }
 
 

@@ -164,12 +164,15 @@ class Answer(SQLModel, table=True):
     dedupe_key: str = Field(max_length=160, unique=True)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # When the machine tagger last looked at this answer; None = waiting to be tagged.
+    tagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
 
 
 class TagSource:
     MEMBER = "member"
     OFFLINE = "offline"
     LLM = "llm"
+    THEME = "theme"  # the answer was part of an emerging theme a facilitator adopted
 
 
 class AnswerTag(SQLModel, table=True):
@@ -184,3 +187,67 @@ class AnswerTag(SQLModel, table=True):
     source: str = Field(max_length=16)
     confidence: float = 1.0
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set when a merge moved this tag: which pain point the answer was first tagged with.
+    merged_from_id: int | None = Field(
+        default=None, sa_column=_fk("painpoint.id", nullable=True, ondelete="SET NULL")
+    )
+
+
+class PainPointEvent(SQLModel, table=True):
+    """The taxonomy's history: who added, renamed, merged, retired or adopted what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    pain_point_id: int | None = Field(
+        default=None, sa_column=_fk("painpoint.id", nullable=True, ondelete="SET NULL")
+    )
+    action: str = Field(max_length=16)  # add | rename | merge | retire | adopt
+    detail: str = Field(default="", sa_type=Text)
+    actor: str | None = Field(default=None, max_length=32)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ThemeStatus:
+    PROPOSED = "proposed"
+    ADOPTED = "adopted"
+    DISMISSED = "dismissed"
+
+
+class EmergingTheme(SQLModel, table=True):
+    """A cluster of answers that fit no pain point, proposed to the facilitators."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    period_key: str = Field(max_length=16)  # ISO week it was found in, e.g. "2026-W48"
+    name: str = Field(max_length=120)
+    keywords: str = Field(default="", max_length=255)
+    examples: str = Field(default="[]", sa_type=Text)  # JSON list of two short phrases
+    status: str = Field(default=ThemeStatus.PROPOSED, max_length=16)
+    pain_point_id: int | None = Field(
+        default=None, sa_column=_fk("painpoint.id", nullable=True, ondelete="SET NULL")
+    )
+    decided_by: str | None = Field(default=None, max_length=32)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ThemeAnswer(SQLModel, table=True):
+    theme_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("emergingtheme.id", ondelete="CASCADE"), primary_key=True)
+    )
+    answer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
+class JobRun(SQLModel, table=True):
+    """Once-per-period work (weekly theme clustering, digests): the unique key is the lock."""
+
+    __table_args__ = (UniqueConstraint("team_id", "job", "period_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32)
+    job: str = Field(max_length=32)
+    period_key: str = Field(max_length=32)
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

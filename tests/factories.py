@@ -1,5 +1,6 @@
 """Building blocks for tests: a workspace with members, without going through Slack."""
 
+import itertools
 from datetime import datetime
 
 from bot import members, taxonomy
@@ -11,6 +12,7 @@ from storage.db import Database
 from storage.models import Member, Workspace
 
 TEAM = "T0STANDIN"
+_authors = itertools.count(1)
 
 
 def workspace(db: Database, team_id: str = TEAM, **settings: object) -> Workspace:
@@ -27,3 +29,29 @@ def member(db: Database, user_id: str, tz: str, now: datetime, team_id: str = TE
         profile = SlackProfile(user_id, user_id.lower(), f"Member {user_id}", tz, "en-US")
         joined, _ = members.join(session, ws, profile, now)
         return joined
+
+
+def answers(
+    db: Database, texts: list[str], now: datetime, consent: bool = False, team_id: str = TEAM
+) -> list[int]:
+    """Stored answers from one member, as if given by DM; returns their ids."""
+    from storage.models import Answer, AnswerSource
+
+    person = member(db, f"UANS{next(_authors):06d}", "UTC", now, team_id)
+    ids = []
+    with db.session() as session:
+        for i, text in enumerate(texts):
+            answer = Answer(
+                team_id=team_id,
+                member_id=person.id,
+                text=text,
+                source=AnswerSource.DM,
+                consent_quote=consent,
+                dedupe_key=f"test:{person.id}:{i}",
+                created_at=now,
+            )
+            session.add(answer)
+            session.flush()
+            ids.append(answer.id)
+        session.commit()
+    return ids

@@ -23,3 +23,38 @@ def test_upgrade_creates_every_table_and_matches_the_models(db: Database) -> Non
 def test_upgrade_is_safe_to_run_again(db: Database) -> None:
     migrate.upgrade(db.engine)
     assert migrate.pending_changes(db.engine) == []
+
+
+def test_upgrading_from_the_first_schema_keeps_existing_answers(database_url: str) -> None:
+    from sqlalchemy import text
+
+    database = Database.from_url(database_url)
+    try:
+        migrate.upgrade(database.engine, "0001")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workspace (team_id, name, checkin_cron, timezone, reminder_hours, "
+                    "created_at) VALUES ('T1', '', '0 9 * * mon', 'UTC', 24, '2026-11-01 00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO member (team_id, user_id, name, real_name, tz, locale, status, "
+                    "joined_at, updated_at) VALUES ('T1', 'U1', 'u', 'U', 'UTC', 'en', 'active', "
+                    "'2026-11-01 00:00', '2026-11-01 00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO answer (team_id, member_id, text, source, consent_quote, dedupe_key, "
+                    "created_at, updated_at) SELECT 'T1', id, 'kept', 'dm', false, 'k1', "
+                    "'2026-11-01 00:00', '2026-11-01 00:00' FROM member"
+                )
+            )
+        migrate.upgrade(database.engine)
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT text, tagged_at FROM answer")).all() == [("kept", None)]
+        assert migrate.pending_changes(database.engine) == []
+    finally:
+        database.dispose()

@@ -1,0 +1,127 @@
+"""Grouping answers that fit no pain point into candidate themes.
+
+TF-IDF vectors and cosine similarity (a few lines, no heavy ML stack), then community
+detection on the similarity graph with networkx's Louvain, which, unlike connected
+components, does not chain loosely related answers into one blob."""
+
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import networkx as nx
+
+# Function words in the community's languages: they say nothing about a theme.
+STOPWORDS = frozenset(
+    """a about after again all also am an and any are as at be because been before being but by
+    can could did do does doing for from had has have having he her here him his how i if in
+    into is it its just me more most my no not now of on once only or other our out over own
+    same she should so some such than that the their them then there these they this those
+    through to too under until between across among up us very was we were what when where which while who why
+    will with would you your yet still again every many much one two three new need needs
+    el la los las un una unos unas de del al y o u en con por para que se su sus es son fue
+    ser estar esta este esto estos estas hay como mas pero sin sobre entre muy ya no nos
+    le les lo me mi mis tu te yo nuestro nuestra cada todo todos otra otro
+    le la les un une des du de et ou en dans pour par sur avec que qui ne pas plus se sa son
+    ses ce cette ces est sont nous vous ils elles il elle au aux mais tout tous tres""".split()  # noqa: SIM905
+)
+_TOKEN = re.compile(r"[a-z][a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class Cluster:
+    members: list[int]  # indexes into the texts given
+    keywords: list[str]  # most characteristic terms, best first
+    phrases: list[str]  # word pairs several members share, best first
+    central: list[int]  # members closest to the cluster's centre, best first
+
+
+def words(text: str) -> list[str]:
+    folded = unicodedata.normalize("NFKD", text.lower()).encode("ascii", "ignore").decode()
+    return [t for t in _TOKEN.findall(folded) if t not in STOPWORDS and len(t) > 2]
+
+
+def tokens(text: str) -> list[str]:
+    return [_stem(w) for w in words(text)]
+
+
+def _stem(token: str) -> str:
+    # A 7-letter prefix joins "interoperable"/"interoperability" and "agencies"/"agency"
+    # across en/es/fr well enough for grouping; it is not a linguistic stemmer.
+    return token[:7]
+
+
+def tfidf(docs: Sequence[list[str]]) -> list[dict[str, float]]:
+    df = Counter(term for doc in docs for term in set(doc))
+    n = len(docs)
+    vectors = []
+    for doc in docs:
+        counts = Counter(doc)
+        # Smoothed idf (+1): in a small week every member may share the theme's words.
+        vec = {t: (1 + math.log(c)) * (math.log((1 + n) / (1 + df[t])) + 1) for t, c in counts.items()}
+        norm = math.sqrt(sum(w * w for w in vec.values())) or 1.0
+        vectors.append({t: w / norm for t, w in vec.items()})
+    return vectors
+
+
+def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b.get(t, 0.0) for t, w in a.items())
+
+
+def cluster(texts: Sequence[str], min_size: int = 3, threshold: float = 0.12, seed: int = 7) -> list[Cluster]:
+    """Clusters of at least `min_size` similar texts, largest first. Deterministic."""
+    surfaces = [words(t) for t in texts]
+    docs = [[_stem(w) for w in ws] for ws in surfaces]
+    vectors = tfidf(docs)
+    graph = nx.Graph()
+    graph.add_nodes_from(range(len(texts)))
+    for i in range(len(vectors)):
+        for j in range(i + 1, len(vectors)):
+            similarity = cosine(vectors[i], vectors[j])
+            if similarity >= threshold:
+                graph.add_edge(i, j, weight=similarity)
+    communities = nx.community.louvain_communities(graph, weight="weight", seed=seed) if graph.edges else []
+    found = []
+    for community in communities:
+        members = sorted(community)
+        if len(members) < min_size:
+            continue
+        found.append(_describe(members, docs, surfaces, vectors))
+    return sorted(found, key=lambda c: (-len(c.members), c.members[0]))
+
+
+def _describe(
+    members: list[int],
+    docs: Sequence[list[str]],
+    surfaces: Sequence[list[str]],
+    vectors: list[dict[str, float]],
+) -> Cluster:
+    # Show people words, not stems: the commonest full word behind each stem.
+    seen: Counter[tuple[str, str]] = Counter((_stem(w), w) for i in members for w in surfaces[i])
+    surface: dict[str, str] = {}
+    for (stem, word), _ in seen.most_common():
+        surface.setdefault(stem, word)
+    weight: Counter[str] = Counter()
+    for i in members:
+        weight.update(vectors[i])
+    # A keyword should be shared, not one person's idiosyncrasy.
+    spread = Counter(t for i in members for t in set(docs[i]))
+    keywords = [surface[t] for t, _ in weight.most_common() if spread[t] >= 2][:5]
+    pairs = Counter(p for i in members for p in set(zip(docs[i], docs[i][1:], strict=False)))
+    phrases = [f"{surface[a]} {surface[b]}" for (a, b), n in pairs.most_common() if n >= 2][:3]
+    centre = {t: w / len(members) for t, w in weight.items()}
+    central = sorted(members, key=lambda i: -cosine(vectors[i], centre))
+    return Cluster(members, keywords, phrases, central)
+
+
+def suggest_name(found: Cluster) -> str:
+    """A readable label a facilitator can accept or rename: a phrase members share when it
+    holds the two strongest keywords ("data interoperability"), else those two keywords."""
+    top = found.keywords[:2]
+    phrase = next((p for p in found.phrases if all(k in p.split() for k in top)), None)
+    label = phrase or " & ".join(top) or "unnamed theme"
+    return label[:1].upper() + label[1:]

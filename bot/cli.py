@@ -60,13 +60,14 @@ def _parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", required=True)
     db_sub.add_parser("upgrade", help="apply migrations to DATABASE_URL").set_defaults(func=cmd_db_upgrade)
 
-    for name, help_ in (
-        ("export", "CSV of check-ins and tags"),
-        ("tag", "try the pain-point tagger"),
-    ):
-        stub = sub.add_parser(name, help=f"{help_} (not in this version yet)")
-        stub.add_argument("rest", nargs=argparse.REMAINDER)
-        stub.set_defaults(func=_not_yet(name))
+    tag = sub.add_parser("tag", help="print the pain points the configured tagger assigns (JSON lines)")
+    tag.add_argument("text", nargs="*", help="answers to tag")
+    tag.add_argument("--file", help="a CSV with a 'text' column ('-' for standard input)")
+    tag.set_defaults(func=cmd_tag)
+
+    export = sub.add_parser("export", help="CSV of check-ins and tags (not in this version yet)")
+    export.add_argument("rest", nargs=argparse.REMAINDER)
+    export.set_defaults(func=_not_yet("export"))
     return parser
 
 

@@ -56,6 +56,7 @@ class Demo:
         self.reminders()
         self.show_member_view()
         self.show_stored()
+        self.show_taxonomy()
         self.show_api_usage()
 
     def setup(self) -> None:
@@ -199,11 +200,11 @@ class Demo:
             ).all()
         by_answer: dict[int, list[str]] = {}
         for tag, pain in tags:
-            by_answer.setdefault(tag.answer_id, []).append(pain.slug)
+            by_answer.setdefault(tag.answer_id, []).append(f"{pain.slug} ({tag.source})")
         statuses: Counter[str] = Counter()
         self.say(
             f"   {'member':<24} {'country':<20} {'asked (UTC)':<12} {'status':<9} {'via':<6} "
-            "pain points (member's own)"
+            "pain points (who tagged them)"
         )
         for member, delivery in rows:
             answer = answers.get(member.id)
@@ -218,13 +219,26 @@ class Demo:
         self.say(
             f"   {total} check-ins, one per member (unique per round); "
             + ", ".join(f"{n} {s}" for s, n in sorted(statuses.items()))
-            + f"; {len(answers)} answers stored\n"
+            + f"; {len(answers)} answers stored"
         )
+        untagged = len([a for a in answers.values() if a.id not in by_answer])
+        self.say(
+            "   Every answer was tagged after it was stored: "
+            f"{len(answers) - untagged} with pain points, {untagged} with no confident tag "
+            "(candidates for emerging themes).\n"
+        )
+
+    def show_taxonomy(self) -> None:
+        reply = self.command(DEMO_FACILITATOR.user_id, "pains", channel_id=DEMO_COORDINATOR_CHANNEL[0])
+        self.say("7. The facilitator looks at the pain points (/convene pains)")
+        for line in render_blocks(reply.get("blocks") or []):
+            self.say(f"   | {line}")
+        self.say("")
 
     def show_api_usage(self) -> None:
         counts = Counter(call.method for call in self.slack.api.calls)
         self.say(
-            "7. Slack Web API calls the whole demo made: "
+            "8. Slack Web API calls the whole demo made: "
             + ", ".join(f"{m} x{n}" for m, n in counts.most_common())
         )
         self.say("Done. Try it for real: see the README, 'Install in your workspace'.")

@@ -21,7 +21,7 @@ from bot.tagging import PainPointSpec, Tag
 
 DEFAULT_GAP = 1  # words allowed between two words of a cue
 ELLIPSIS_GAP = 5  # words allowed where a cue says "..."
-MAX_WORDS = 20_000  # an answer longer than this is tagged on its first MAX_WORDS words
+MAX_CHARS = 50_000  # an answer longer than this is tagged on its beginning
 _WORD = re.compile(r"[a-z0-9]+")
 _SEPARATORS = str.maketrans({c: " " for c in "'’‘`´-‐‑‒–—_/"})
 
@@ -263,7 +263,7 @@ class OfflineTagger:
         return self._derived[spec]
 
     def scores(self, text: str, taxonomy: Sequence[PainPointSpec]) -> dict[str, float]:
-        index = _Index(words(_as_text(text))[:MAX_WORDS])
+        index = _Index(words(_as_text(text)[:MAX_CHARS]))
         return {spec.slug: score(self.cues_for(spec), index) for spec in taxonomy}
 
     def tag(self, texts: Sequence[str], taxonomy: Sequence[PainPointSpec]) -> list[list[Tag]]:

@@ -53,6 +53,7 @@ class Demo:
         self.setup()
         self.join_everyone()
         self.scheduled_round()
+        self.matching()
         self.reminders()
         self.show_member_view()
         self.show_stored()
@@ -154,7 +155,7 @@ class Demo:
             if call.params.get("text") == reminder
         ]
         self.say(
-            "4. 24 hours after their check-in, one gentle reminder to those who have not answered "
+            "5. 24 hours after their check-in, one gentle reminder to those who have not answered "
             f"({len(reminded)}):"
         )
         self.say("   " + ", ".join(sorted(reminded)) + "\n")
@@ -168,7 +169,7 @@ class Demo:
         person = next(p for p in DEMO_MEMBERS if p.responds == "modal")
         messages = self.slack.api.messages_to(person.user_id)
         views = [v for v in self.slack.api.open_views() if v.get("callback_id") == "checkin_modal"]
-        self.say(f"5. What {person.real_name} saw")
+        self.say(f"6. What {person.real_name} saw")
         self.say("   The check-in DM (after answering, Convene replaced the buttons):")
         calls = [
             c
@@ -187,7 +188,7 @@ class Demo:
         self.say("")
 
     def show_stored(self) -> None:
-        self.say("6. What was stored (answers are private; shown here because this is a demo)")
+        self.say("7. What was stored (answers are private; shown here because this is a demo)")
         with self.slack.db.session() as session:
             rows = session.exec(
                 select(Member, CheckinDelivery)
@@ -230,15 +231,41 @@ class Demo:
 
     def show_taxonomy(self) -> None:
         reply = self.command(DEMO_FACILITATOR.user_id, "pains", channel_id=DEMO_COORDINATOR_CHANNEL[0])
-        self.say("7. The facilitator looks at the pain points (/convene pains)")
+        self.say("8. The facilitator looks at the pain points (/convene pains)")
         for line in render_blocks(reply.get("blocks") or []):
             self.say(f"   | {line}")
         self.say("")
 
+    def matching(self) -> None:
+        facilitator, channel = DEMO_FACILITATOR.user_id, DEMO_COORDINATOR_CHANNEL[0]
+        # Only the form asks about matching; DM replies can add it with "Add details".
+        wanted = sum(1 for p in DEMO_MEMBERS if p.wants_match and p.responds == "modal")
+        self.say(f"4. Monday evening: a facilitator matches the {wanted} members who asked for a peer")
+        preview = self.command(facilitator, "match preview", channel_id=channel)
+        for line in render_blocks(preview.get("blocks") or [])[:-2]:
+            self.say(f"   | {self.names(line)}")
+        sent = self.command(facilitator, "match run", channel_id=channel)
+        self.say(f"   /convene match run -> {flatten(sent)}")
+        intro = next(
+            c
+            for c in self.slack.api.calls_to("chat.postMessage")
+            if c.params.get("text") == "You've been matched"
+        )
+        self.say("   One of the group DMs:")
+        for line in render_blocks(intro.params.get("blocks") or []):
+            self.say(f"   | {self.names(line)}")
+        self.say("")
+
+    def names(self, line: str) -> str:
+        """Mentions as a Slack client would show them."""
+        for person in self.people.values():
+            line = line.replace(f"<@{person.user_id}>", f"@{person.real_name}")
+        return line
+
     def show_api_usage(self) -> None:
         counts = Counter(call.method for call in self.slack.api.calls)
         self.say(
-            "8. Slack Web API calls the whole demo made: "
+            "9. Slack Web API calls the whole demo made: "
             + ", ".join(f"{m} x{n}" for m, n in counts.most_common())
         )
         self.say("Done. Try it for real: see the README, 'Install in your workspace'.")

@@ -6,6 +6,8 @@ import logging
 from sqlmodel import select
 
 from bot import checkins, fanout, members, schedule, themes
+from bot.matching import intros
+from bot.matching import service as match_service
 from bot.runtime import Runtime
 from bot.tagging import pipeline
 from storage.models import Workspace
@@ -49,6 +51,7 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     report = _checkins(runtime, team_id)
     _tag_answers(runtime, team_id)
     _weekly_themes(runtime, team_id)
+    _matching(runtime, team_id)
     return report
 
 
@@ -99,3 +102,22 @@ def _weekly_themes(runtime: Runtime, team_id: str) -> int:
         if not themes.claim_week(session, team_id, key, now):
             return 0
         return len(themes.propose(session, team_id, key, now))
+
+
+def _matching(runtime: Runtime, team_id: str) -> None:
+    """This week's matches at the scheduled time (community time zone), then any intro that
+    failed earlier, then follow-ups a few days after each intro. All claimed in the database."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        fire = schedule.latest_fire(
+            workspace.match_cron, schedule.zone(workspace.timezone), now, checkins.GRACE
+        )
+        round_ = match_service.current_round(session, team_id, match_service.week_key(workspace, now))
+        due = fire is not None and (round_ is None or round_.status == "preview")
+    if due:
+        report = intros.run_round(runtime, team_id, actor=None)
+        log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
+    intros.send_pending_intros(runtime, team_id)
+    intros.send_followups(runtime, team_id)

@@ -3,10 +3,11 @@
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from bot.directory import SlackProfile
-from storage.models import Member, MemberStatus, Workspace
+from storage.models import MatchAvoid, Member, MemberStatus, Workspace
 
 DEFAULT_PAUSE_WEEKS = 2
 MAX_PAUSE_WEEKS = 52
@@ -130,3 +131,27 @@ def _apply_profile(member: Member, profile: SlackProfile, default_tz: str, now: 
     member.tz = profile.tz or member.tz or default_tz
     member.locale = profile.locale or member.locale
     member.updated_at = now
+
+
+def avoided_user_ids(session: Session, member: Member) -> list[str]:
+    return list(
+        session.exec(
+            select(Member.user_id)
+            .join(MatchAvoid, col(MatchAvoid.avoid_member_id) == Member.id)
+            .where(MatchAvoid.member_id == member.id)
+        ).all()
+    )
+
+
+def set_avoided(session: Session, member: Member, user_ids: list[str]) -> None:
+    """Replace the member's confidential avoid list. People who haven't joined can't be
+    matched anyway, so only members are kept."""
+    others = session.exec(
+        select(Member.id).where(
+            Member.team_id == member.team_id, col(Member.user_id).in_(user_ids), Member.id != member.id
+        )
+    ).all()
+    session.execute(delete(MatchAvoid).where(col(MatchAvoid.member_id) == member.id))
+    for other in others:
+        session.add(MatchAvoid(member_id=member.id, avoid_member_id=other))  # type: ignore[arg-type]
+    session.commit()

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import text
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot import payload_shape
@@ -94,6 +95,12 @@ class HttpServer:
         return self
 
     def stop(self) -> None:
-        self._server.close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        if self._thread is None:
+            self._server.close()
+            return
+        # Close every socket from inside the server's own loop: closing them from this thread
+        # races the loop's select() on a dead descriptor.
+        server = self._server
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
+        self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown()  # type: ignore[union-attr]

@@ -3,9 +3,29 @@
 from slack_bolt import App
 
 from bot.runtime import Runtime
-from handlers import checkin_actions, checkin_views, commands, home, messages, profile, theme_actions
+from handlers import (
+    checkin_actions,
+    checkin_views,
+    commands,
+    home,
+    match_commands,
+    match_followups,
+    messages,
+    profile,
+    theme_actions,
+)
 
 
 def register_all(app: App, runtime: Runtime) -> None:
-    for module in (commands, checkin_actions, checkin_views, profile, messages, home, theme_actions):
+    for module in (
+        commands,
+        checkin_actions,
+        checkin_views,
+        profile,
+        messages,
+        home,
+        theme_actions,
+        match_commands,
+        match_followups,
+    ):
         module.register(app, runtime)

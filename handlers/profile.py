@@ -22,6 +22,7 @@ def register(app: App, runtime: Runtime) -> None:
         ack()
         with runtime.db.session() as session:
             member = members.get_member(session, request.team_id(body) or "", request.user_id(body) or "")
+            avoided = members.avoided_user_ids(session, member) if member else []
         if member is None or not isinstance(body.get("trigger_id"), str):
             return
         loc = member.locale
@@ -63,6 +64,7 @@ def register(app: App, runtime: Runtime) -> None:
                     member.agency,
                     255,
                 ),
+                avoid_field(texts, loc, avoided),
                 {
                     "type": "context",
                     "elements": [{"type": "mrkdwn", "text": texts.get("profile.hint", loc)}],
@@ -76,11 +78,14 @@ def register(app: App, runtime: Runtime) -> None:
         values = request.dig(body, "view", "state", "values") or {}
         country = request.dig(values, "country", "value", "value")
         agency = request.dig(values, "agency", "value", "value")
+        avoid = request.dig(values, "avoid", "value", "selected_users")
         with runtime.db.session() as session:
             member = members.get_member(session, request.team_id(body) or "", request.user_id(body) or "")
             if member is None:
                 ack()
                 return
+            if isinstance(avoid, list):
+                members.set_avoided(session, member, [u for u in avoid if isinstance(u, str)])
             members.set_profile(
                 session,
                 member,
@@ -106,3 +111,17 @@ def register(app: App, runtime: Runtime) -> None:
                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": saved}}],
             },
         )
+
+
+def avoid_field(texts: Any, locale: str, avoided: list[str]) -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "multi_users_select", "action_id": "value", "max_selected_items": 20}
+    if avoided:
+        element["initial_users"] = avoided[:20]
+    return {
+        "type": "input",
+        "block_id": "avoid",
+        "label": {"type": "plain_text", "text": texts.get("profile.avoid_label", locale)},
+        "hint": {"type": "plain_text", "text": texts.get("profile.avoid_hint", locale)},
+        "element": element,
+        "optional": True,
+    }

@@ -18,6 +18,7 @@ SQLModel.metadata.naming_convention = {
 }
 
 DEFAULT_CHECKIN_CRON = "0 9 * * mon"
+DEFAULT_MATCH_CRON = "0 10 * * tue"
 
 
 def utcnow() -> datetime:
@@ -36,6 +37,7 @@ class Workspace(SQLModel, table=True):
     checkin_cron: str = Field(default=DEFAULT_CHECKIN_CRON, max_length=120)
     timezone: str = Field(default="UTC", max_length=64)
     reminder_hours: int = Field(default=24)
+    match_cron: str = Field(default=DEFAULT_MATCH_CRON, max_length=120)
     profiles_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -67,6 +69,8 @@ class Member(SQLModel, table=True):
     agency: str | None = Field(default=None, max_length=255)
     status: str = Field(default=MemberStatus.ACTIVE, max_length=16)
     paused_until: date | None = None
+    # Intros in a row this member let pass without answering the follow-up.
+    intros_ignored: int = Field(default=0)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -251,3 +255,71 @@ class JobRun(SQLModel, table=True):
     period_key: str = Field(max_length=32)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MatchAvoid(SQLModel, table=True):
+    """A member's confidential "please don't match me with…": never shown to anyone."""
+
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True)
+    )
+    avoid_member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+
+
+class MatchRoundStatus:
+    PREVIEW = "preview"  # proposed, editable, nothing sent
+    SENDING = "sending"  # claimed by one instance
+    SENT = "sent"
+
+
+class MatchRound(SQLModel, table=True):
+    """One week's matching. The (team, week) key makes a second run of the same week a no-op."""
+
+    __table_args__ = (UniqueConstraint("team_id", "week_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    week_key: str = Field(max_length=16)  # ISO week in the community's time zone, e.g. "2026-W49"
+    status: str = Field(default=MatchRoundStatus.PREVIEW, max_length=16)
+    created_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MatchGroup(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(sa_column=_fk("matchround.id"))
+    shared_pains: str = Field(default="[]", max_length=1000)  # JSON list of slugs, rarest first
+    weight: float = 0.0
+    channel_id: str | None = Field(default=None, max_length=32)
+    intro_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    intro_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    intro_error: str | None = Field(default=None, max_length=120)
+    followup_claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MatchMember(SQLModel, table=True):
+    group_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("matchgroup.id", ondelete="CASCADE"), primary_key=True)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    met: bool | None = None
+    helped: bool | None = None
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class MatchLeftOut(SQLModel, table=True):
+    """Someone who asked for a match and could not be placed, and was told why."""
+
+    round_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("matchround.id", ondelete="CASCADE"), primary_key=True)
+    )
+    member_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("member.id", ondelete="CASCADE"), primary_key=True, index=True)
+    )
+    reason: str = Field(max_length=32)
+    notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -17,3 +17,10 @@ def test_the_demo_asks_every_member_once_at_nine_local_and_reminds_the_silent() 
     answered = sum(1 for m in DEMO_MEMBERS if m.responds in ("modal", "dm"))
     assert f"{answered} answers stored" in text
     assert "is for facilitators. Nothing was changed." in text
+
+
+def test_the_demo_matches_everyone_who_asked_in_pairs_and_at_most_one_trio() -> None:
+    out = io.StringIO()
+    run_demo(out)
+    wanted = sum(1 for m in DEMO_MEMBERS if m.wants_match and m.responds == "modal")
+    assert f"Intros sent: {wanted // 2} groups ({wanted} people)" in out.getvalue()

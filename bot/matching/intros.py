@@ -1,0 +1,230 @@
+"""Sending a week's matches: a group DM per group that says why they were matched, a
+meeting time inside everyone's working hours and a role-play starter; a follow-up later."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlmodel import Session, col, select
+
+from bot import blocks, schedule
+from bot.matching import meeting, service
+from bot.matching.service import StoredGroup
+from bot.mrkdwn import escape, quote
+from bot.runtime import Runtime
+from storage.models import Member, PainPoint, Workspace
+
+log = logging.getLogger("convene.matching")
+
+MET, NOT_MET, HELPED, NOT_HELPED = "match_met", "match_not_met", "match_helped", "match_not_helped"
+SWAP = "match_swap"
+
+
+@dataclass
+class SendReport:
+    week: str
+    groups: int = 0
+    people: int = 0
+    failed: int = 0
+    already_sent: bool = False
+
+
+def pain_names(session: Session, team_id: str, slugs: list[str]) -> list[str]:
+    names = dict(
+        session.exec(select(PainPoint.slug, PainPoint.name).where(PainPoint.team_id == team_id)).all()
+    )
+    return [names.get(slug, slug) for slug in slugs]
+
+
+def run_round(runtime: Runtime, team_id: str, actor: str | None) -> SendReport:
+    """Send this week's matches: the stored proposal if there is one, else a fresh plan.
+    Safe to call twice, or on two instances: the round is claimed once, each intro once."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        week = service.week_key(workspace, now)
+        report = SendReport(week)
+        round_ = service.current_round(session, team_id, week)
+        if round_ is not None and round_.status != "preview":
+            report.already_sent = True
+            return report
+        _pause_ignorers(runtime, session, team_id, now)
+        if round_ is None:
+            pool = service.build_pool(session, workspace, now)
+            round_ = service.save_proposal(session, workspace, week, pool.plan(), actor, now)
+        if not service.claim_round(session, round_.id, now):  # type: ignore[arg-type]
+            report.already_sent = True
+            return report
+    send_pending_intros(runtime, team_id, report)
+    with runtime.db.session() as session:
+        _tell_left_out(runtime, session, round_.id, now)  # type: ignore[arg-type]
+        service.finish_round(session, round_.id, now)  # type: ignore[arg-type]
+    return report
+
+
+def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | None = None) -> None:
+    """Every claimed-but-unsent intro (this round's, or one that failed on an earlier tick)."""
+    now = runtime.clock.now()
+    client = runtime.client_for(team_id)
+    with runtime.db.session() as session:
+        pending = set(service.unsent_intros(session, team_id))
+        stored = [
+            g for round_id in _rounds_of(session, pending) for g in service.groups_of(session, round_id)
+            if g.group.id in pending
+        ]  # fmt: skip
+        for group in stored:
+            if not service.claim_intro(session, group.group.id, now):  # type: ignore[arg-type]
+                continue
+            users = [m.user_id for m in group.members]
+            try:
+                channel = client.conversations_open(users=",".join(users))["channel"]["id"]
+                text, blocks_ = intro_message(runtime, session, team_id, group, now)
+                client.chat_postMessage(channel=channel, text=text, blocks=blocks_, unfurl_links=False)
+            except SlackClientError as exc:
+                code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                log.warning("intro for group %s not sent: %s", group.group.id, code)
+                service.intro_done(session, group.group.id, None, str(code), now)  # type: ignore[arg-type]
+                if report:
+                    report.failed += 1
+                continue
+            service.intro_done(session, group.group.id, channel, None, now)  # type: ignore[arg-type]
+            if report:
+                report.groups += 1
+                report.people += len(users)
+
+
+def _rounds_of(session: Session, group_ids: set[int]) -> list[int]:
+    from storage.models import MatchGroup
+
+    if not group_ids:
+        return []
+    rows = session.exec(select(MatchGroup.round_id).where(col(MatchGroup.id).in_(group_ids))).all()
+    return sorted(set(rows))
+
+
+def intro_message(
+    runtime: Runtime, session: Session, team_id: str, group: StoredGroup, now: datetime
+) -> tuple[str, list[dict[str, Any]]]:
+    texts = runtime.texts
+    workspace = session.get(Workspace, team_id)
+    fallback_tz = workspace.timezone if workspace else "UTC"
+    loc = group.members[0].locale
+    mentions = _mentions(group.members)
+    shared = pain_names(session, team_id, group.shared)
+    if shared:
+        opening = texts.get("match.intro", loc, mentions=mentions, pains=escape(" & ".join(shared)))
+    else:
+        opening = texts.get(
+            "match.intro_no_shared", loc, mentions=mentions, contexts=texts.get("match.contexts", loc)
+        )
+    out = [blocks.header(texts.get("match.intro_header", loc)), blocks.section(opening)]
+    quotes = _own_words(session, group, now)
+    if quotes:
+        lines = [
+            texts.get("match.own_words_line", loc, user_id=uid, quote=quote(text, 600))
+            for uid, text in quotes
+        ]
+        out.append(blocks.section(f"*{texts.get('match.own_words_header', loc)}*\n" + "\n".join(lines)))
+    out.append(blocks.section(_meeting_text(runtime, group.members, fallback_tz, now, loc)))
+    starters = texts.list("match.starters", loc)
+    starter = starters[(group.group.id or 0) % len(starters)]
+    out.append(blocks.section(f"*{texts.get('match.starter_header', loc)}*\n{starter}"))
+    out.append(blocks.context(texts.get("match.footer", loc)))
+    return texts.get("match.intro_header", loc), out
+
+
+def _mentions(members: list[Member]) -> str:
+    ids = [f"<@{m.user_id}>" for m in members]
+    return ", ".join(ids[:-1]) + " and " + ids[-1] if len(ids) > 1 else ids[0]
+
+
+def _own_words(session: Session, group: StoredGroup, now: datetime) -> list[tuple[str, str]]:
+    """Each member's own words of this week, only if they consented to be quoted."""
+    from bot.checkins import recent_answers
+
+    quotes = []
+    for member in group.members:
+        latest = recent_answers(session, member, limit=1)
+        if latest and latest[0].consent_quote and now - latest[0].created_at <= service.POOL_WINDOW:
+            quotes.append((member.user_id, latest[0].text))
+    return quotes
+
+
+def _meeting_text(runtime: Runtime, members: list[Member], fallback_tz: str, now: datetime, loc: str) -> str:
+    texts = runtime.texts
+    zones = [schedule.zone(m.tz, fallback_tz) for m in members]
+    window = meeting.suggest(zones, now)
+    if window is None:
+        return texts.get("match.meeting_none", loc)
+    times = "; ".join(
+        texts.get("match.meeting_time", loc, when=meeting.describe(window, zone), user_id=m.user_id)
+        for m, zone in zip(members, zones, strict=True)
+    )
+    return texts.get("match.meeting_stretched" if window.stretched else "match.meeting", loc, times=times)
+
+
+def _tell_left_out(runtime: Runtime, session: Session, round_id: int, now: datetime) -> None:
+    client = None
+    for left, member in service.left_out(session, round_id):
+        if not service.claim_left_out_notice(session, round_id, member.id, now):  # type: ignore[arg-type]
+            continue
+        key = "match.left_out_avoided" if left.reason == "avoided" else "match.left_out_alone"
+        client = client or runtime.client_for(member.team_id)
+        _dm(client, member.user_id, runtime.texts.get(key, member.locale))
+
+
+def _pause_ignorers(runtime: Runtime, session: Session, team_id: str, now: datetime) -> None:
+    for member in service.note_ignored_and_pause(session, team_id, now):
+        until = member.paused_until.isoformat() if member.paused_until else ""
+        text = runtime.texts.get(
+            "match.paused_ignored", member.locale, weeks=service.IGNORED_PAUSE_WEEKS, until=until
+        )
+        _dm(runtime.client_for(team_id), member.user_id, text)
+
+
+def send_followups(runtime: Runtime, team_id: str) -> int:
+    now = runtime.clock.now()
+    sent = 0
+    texts = runtime.texts
+    with runtime.db.session() as session:
+        due = set(service.followups_due(session, team_id, now))
+        for round_id in _rounds_of(session, due):
+            for group in service.groups_of(session, round_id):
+                if group.group.id not in due or not group.group.channel_id:
+                    continue
+                if not service.claim_followup(session, group.group.id, now):  # type: ignore[arg-type]
+                    continue
+                loc = group.members[0].locale
+                pains = " & ".join(pain_names(session, team_id, group.shared)) or texts.get(
+                    "match.no_shared", loc
+                )
+                value = str(group.group.id)
+                body = [
+                    blocks.section(texts.get("match.followup", loc, pains=escape(pains))),
+                    {"type": "actions", "elements": [
+                        blocks.button(texts.get("match.met_button", loc), MET, value, style="primary"),
+                        blocks.button(texts.get("match.not_met_button", loc), NOT_MET, value),
+                        blocks.button(texts.get("match.helped_button", loc), HELPED, value),
+                        blocks.button(texts.get("match.not_helped_button", loc), NOT_HELPED, value),
+                    ]},
+                ]  # fmt: skip
+                try:
+                    runtime.client_for(team_id).chat_postMessage(
+                        channel=group.group.channel_id,
+                        text=texts.get("match.followup_notification", loc),
+                        blocks=body,
+                    )
+                    sent += 1
+                except SlackClientError as exc:
+                    log.warning("follow-up for group %s not sent: %s", group.group.id, type(exc).__name__)
+    return sent
+
+
+def _dm(client: Any, user_id: str, text: str) -> None:
+    try:
+        client.chat_postMessage(channel=user_id, text=text)
+    except SlackClientError as exc:
+        log.warning("could not DM %s: %s", user_id, type(exc).__name__)

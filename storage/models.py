@@ -19,6 +19,7 @@ SQLModel.metadata.naming_convention = {
 
 DEFAULT_CHECKIN_CRON = "0 9 * * mon"
 DEFAULT_MATCH_CRON = "0 10 * * tue"
+DEFAULT_DIGEST_CRON = "0 15 * * fri"
 
 
 def utcnow() -> datetime:
@@ -38,6 +39,7 @@ class Workspace(SQLModel, table=True):
     timezone: str = Field(default="UTC", max_length=64)
     reminder_hours: int = Field(default=24)
     match_cron: str = Field(default=DEFAULT_MATCH_CRON, max_length=120)
+    digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, max_length=120)
     profiles_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -71,6 +73,8 @@ class Member(SQLModel, table=True):
     paused_until: date | None = None
     # Intros in a row this member let pass without answering the follow-up.
     intros_ignored: int = Field(default=0)
+    # Opted in to be suggested as a session lead in the convening's draft agenda.
+    can_lead: bool = Field(default=False)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -323,3 +327,22 @@ class MatchLeftOut(SQLModel, table=True):
     )
     reason: str = Field(max_length=32)
     notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DigestPost(SQLModel, table=True):
+    """A week's digest in one channel. The unique key is what makes it post once, whatever
+    restarts, retries or second instances happen."""
+
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "week_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    team_id: str = Field(max_length=32, index=True)
+    channel_id: str = Field(max_length=32)
+    week_key: str = Field(max_length=16)
+    status: str = Field(default="posting", max_length=16)  # posting | posted | failed
+    message_ts: str | None = Field(default=None, max_length=32)
+    messages: int = 0
+    chart_file_id: str | None = Field(default=None, max_length=32)
+    error: str | None = Field(default=None, max_length=120)
+    posted_by: str | None = Field(default=None, max_length=32)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

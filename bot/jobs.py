@@ -6,11 +6,13 @@ import logging
 from sqlmodel import select
 
 from bot import checkins, fanout, members, schedule, themes
+from bot.digest import publish
+from bot.digest.aggregate import week_bounds
 from bot.matching import intros
 from bot.matching import service as match_service
 from bot.runtime import Runtime
 from bot.tagging import pipeline
-from storage.models import Workspace
+from storage.models import DigestPost, Workspace
 
 log = logging.getLogger("convene.jobs")
 
@@ -52,6 +54,7 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     _tag_answers(runtime, team_id)
     _weekly_themes(runtime, team_id)
     _matching(runtime, team_id)
+    _digest(runtime, team_id)
     return report
 
 
@@ -121,3 +124,27 @@ def _matching(runtime: Runtime, team_id: str) -> None:
         log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
     intros.send_pending_intros(runtime, team_id)
     intros.send_followups(runtime, team_id)
+
+
+def _digest(runtime: Runtime, team_id: str) -> None:
+    """The weekly digest at the scheduled time (community time zone), once per channel."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        if not workspace.coordinator_channel:
+            return
+        zone = schedule.zone(workspace.timezone)
+        if schedule.latest_fire(workspace.digest_cron, zone, now, checkins.GRACE) is None:
+            return
+        week = week_bounds(now, zone)[0]
+        posted = session.exec(
+            select(DigestPost.id).where(
+                DigestPost.team_id == team_id,
+                DigestPost.channel_id == workspace.coordinator_channel,
+                DigestPost.week_key == week,
+            )
+        ).first()
+    if posted is None:
+        report = publish.post_digest(runtime, team_id)
+        log.info("weekly digest %s: %d messages, error=%s", report.week, report.messages, report.error)

@@ -155,3 +155,9 @@ def set_avoided(session: Session, member: Member, user_ids: list[str]) -> None:
     for other in others:
         session.add(MatchAvoid(member_id=member.id, avoid_member_id=other))  # type: ignore[arg-type]
     session.commit()
+
+
+def set_can_lead(session: Session, member: Member, can_lead: bool) -> None:
+    member.can_lead = can_lead
+    session.add(member)
+    session.commit()

@@ -46,6 +46,12 @@ def set_match_cron(session: Session, workspace: Workspace, cron: str) -> None:
     session.commit()
 
 
+def set_digest_cron(session: Session, workspace: Workspace, cron: str) -> None:
+    workspace.digest_cron = " ".join(cron.split())
+    session.add(workspace)
+    session.commit()
+
+
 def facilitator_ids(session: Session, team_id: str, settings: Settings) -> set[str]:
     stored = session.exec(select(Facilitator.user_id).where(Facilitator.team_id == team_id)).all()
     return set(stored) | set(settings.facilitators)

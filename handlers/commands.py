@@ -11,7 +11,14 @@ from bot import command_parser
 from bot.authz import is_facilitator
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
-from handlers import facilitator_commands, match_commands, member_commands, request, taxonomy_commands
+from handlers import (
+    digest_commands,
+    facilitator_commands,
+    match_commands,
+    member_commands,
+    request,
+    taxonomy_commands,
+)
 from handlers.command_request import CommandHandler, CommandRequest
 
 log = logging.getLogger("convene.commands")
@@ -21,6 +28,7 @@ HANDLERS: dict[str, CommandHandler] = {
     **facilitator_commands.HANDLERS,
     **taxonomy_commands.HANDLERS,
     **match_commands.HANDLERS,
+    **digest_commands.HANDLERS,
 }
 
 

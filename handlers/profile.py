@@ -65,6 +65,7 @@ def register(app: App, runtime: Runtime) -> None:
                     255,
                 ),
                 avoid_field(texts, loc, avoided),
+                lead_field(texts, loc, member.can_lead),
                 {
                     "type": "context",
                     "elements": [{"type": "mrkdwn", "text": texts.get("profile.hint", loc)}],
@@ -86,6 +87,11 @@ def register(app: App, runtime: Runtime) -> None:
                 return
             if isinstance(avoid, list):
                 members.set_avoided(session, member, [u for u in avoid if isinstance(u, str)])
+            lead = request.dig(values, "lead", "value", "selected_options")
+            if isinstance(lead, list):
+                members.set_can_lead(
+                    session, member, any(isinstance(o, dict) and o.get("value") == "yes" for o in lead)
+                )
             members.set_profile(
                 session,
                 member,
@@ -122,6 +128,23 @@ def avoid_field(texts: Any, locale: str, avoided: list[str]) -> dict[str, Any]:
         "block_id": "avoid",
         "label": {"type": "plain_text", "text": texts.get("profile.avoid_label", locale)},
         "hint": {"type": "plain_text", "text": texts.get("profile.avoid_hint", locale)},
+        "element": element,
+        "optional": True,
+    }
+
+
+def lead_field(texts: Any, locale: str, checked: bool) -> dict[str, Any]:
+    option = {
+        "text": {"type": "plain_text", "text": texts.get("profile.lead_option", locale)},
+        "value": "yes",
+    }
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [option]}
+    if checked:
+        element["initial_options"] = [option]
+    return {
+        "type": "input",
+        "block_id": "lead",
+        "label": {"type": "plain_text", "text": texts.get("profile.lead_label", locale)},
         "element": element,
         "optional": True,
     }

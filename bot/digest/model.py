@@ -1,0 +1,63 @@
+"""What a digest says, as plain data: aggregation fills it, rendering turns it into blocks."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class PainTrend:
+    slug: str
+    name: str
+    count: int  # answers tagged with it in the digest's week
+    previous_average: float  # answers per week over the 4 weeks before
+    is_symptom: bool = False
+    average_support: float | None = None  # mean peer-support score (1-5) of those answers
+
+    @property
+    def change(self) -> float:
+        return self.count - self.previous_average
+
+
+@dataclass(frozen=True)
+class ThemeSummary:
+    id: int
+    name: str
+    answers: int
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Digest:
+    team_id: str
+    week_key: str  # ISO week in the community's time zone, e.g. "2026-W48"
+    start: datetime  # aware UTC bounds of the week [start, end)
+    end: datetime
+    members_active: int
+    asked: int  # check-ins delivered this week
+    answered: int
+    previous_response_rate: float | None  # over the 4 weeks before
+    pains: tuple[PainTrend, ...]  # ranked by count, then change
+    themes: tuple[ThemeSummary, ...]  # proposed, awaiting a decision
+    quotes: tuple[str, ...]  # up to five consented answers, raw (renderers escape them)
+    groups_matched: int
+    people_matched: int
+    met: int  # follow-up answers saying they met
+    helped: int  # follow-up answers saying it helped
+    follow_up_answers: int
+    average_support: float | None
+    previous_average_support: float | None
+    drifting: tuple[str, ...]  # Slack user ids of active members silent for 3 rounds
+    trend_weeks: tuple[str, ...] = ()  # the last 12 week keys, oldest first
+    trend: dict[str, tuple[int, ...]] = field(default_factory=dict)  # slug -> counts per trend week
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.asked if self.asked else None
+
+    @property
+    def meeting_rate(self) -> float | None:
+        return self.met / self.follow_up_answers if self.follow_up_answers else None
+
+    @property
+    def helped_rate(self) -> float | None:
+        return self.helped / self.follow_up_answers if self.follow_up_answers else None

@@ -1,0 +1,92 @@
+"""`/convene digest preview | post | schedule` and `/convene agenda`."""
+
+import contextlib
+
+from slack_sdk.errors import SlackClientError
+
+from bot import schedule, workspaces
+from bot.digest import agenda, publish
+from bot.mrkdwn import escape
+from handlers.command_request import CommandHandler, CommandRequest
+from handlers.workspace_context import workspace
+
+MAX_PREVIEW_MESSAGES = 4  # a response_url takes five posts; keep one for errors
+
+
+def digest_preview(req: CommandRequest) -> None:
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+        _, messages = publish.compose(req.runtime, session, ws, req.runtime.clock.now())
+    channel = ws.coordinator_channel
+    note = (
+        req.t("digest.preview_note", channel=channel) if channel else req.t("digest.preview_note_no_channel")
+    )
+    for message in messages[:MAX_PREVIEW_MESSAGES]:
+        req.reply(message.text, message.blocks)
+    req.reply(note)
+
+
+def digest_post(req: CommandRequest) -> None:
+    with req.runtime.db.session() as session:
+        workspace(req.runtime, session, req.team_id)
+    report = publish.post_digest(req.runtime, req.team_id, actor=req.user_id)
+    if report.error == "no_channel":
+        req.reply(req.t("digest.no_channel"))
+    elif report.already:
+        req.reply(req.t("digest.already_posted", week=report.week, channel=report.channel))
+    elif report.error:
+        req.reply(req.t("commands.slack_error", error=escape(report.error)))
+    else:
+        req.reply(req.t("digest.posted", week=report.week, channel=report.channel, messages=report.messages))
+
+
+def digest_schedule(req: CommandRequest) -> None:
+    cron = " ".join(req.args)
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+        cron = cron or ws.digest_cron
+        shown = escape(cron.replace("`", "'"))[:120]
+        try:
+            fires = schedule.validate(cron, schedule.zone(ws.timezone), req.runtime.clock.now())
+        except schedule.ScheduleTooFrequent as exc:
+            req.reply(req.t("schedule.too_often", cron=shown, gap=exc.gap))
+            return
+        except schedule.InvalidSchedule as exc:
+            req.reply(req.t("schedule.invalid", cron=shown, error=escape(str(exc))))
+            return
+        workspaces.set_digest_cron(session, ws, cron)
+    when = ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
+    req.reply(req.t("digest.schedule_done", cron=shown, tz=ws.timezone, next=when))
+
+
+def agenda_draft(req: CommandRequest) -> None:
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+        draft = agenda.draft(session, req.team_id, req.runtime.clock.now())
+    texts = req.runtime.texts
+    out = agenda.agenda_blocks(texts, draft)
+    channel = ws.coordinator_channel
+    if not channel:
+        req.reply(texts.get("agenda.header"), out)
+        req.reply(req.t("digest.no_channel"))
+        return
+    client = req.runtime.client_for(req.team_id)
+    posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
+    # The blocks are posted; the editable file is a convenience that may fail on its own.
+    with contextlib.suppress(SlackClientError):
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=posted["ts"],
+            content=agenda.to_markdown(texts, draft),
+            filename="convening-agenda.md",
+            title=texts.get("agenda.file_title"),
+        )
+    req.reply(req.t("agenda.posted", channel=channel))
+
+
+HANDLERS: dict[str, CommandHandler] = {
+    "digest preview": digest_preview,
+    "digest post": digest_post,
+    "digest schedule": digest_schedule,
+    "agenda": agenda_draft,
+}

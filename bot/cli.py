@@ -65,18 +65,13 @@ def _parser() -> argparse.ArgumentParser:
     tag.add_argument("--file", help="a CSV with a 'text' column ('-' for standard input)")
     tag.set_defaults(func=cmd_tag)
 
-    export = sub.add_parser("export", help="CSV of check-ins and tags (not in this version yet)")
-    export.add_argument("rest", nargs=argparse.REMAINDER)
-    export.set_defaults(func=_not_yet("export"))
+    export = sub.add_parser("export", help="CSV files of check-ins, their tags and matches")
+    export.add_argument("--since", metavar="YYYY-MM-DD", help="first day to include (UTC)")
+    export.add_argument("--until", metavar="YYYY-MM-DD", help="last day to include (UTC)")
+    export.add_argument("--team", metavar="TEAM_ID", help="workspace to export (needed if there are several)")
+    export.add_argument("--out", metavar="DIR", help="folder to write to (default: ./convene-export-<today>)")
+    export.set_defaults(func=cmd_export)
     return parser
-
-
-def _not_yet(name: str) -> Callable[[argparse.Namespace], int]:
-    def run(_args: argparse.Namespace) -> int:
-        print(f"convene {name}: not available in this version yet.", file=sys.stderr)
-        return 2
-
-    return run
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -102,6 +97,22 @@ def cmd_tag(args: argparse.Namespace) -> int:
     except (OSError, tag_cli.TagInputError) as exc:
         print(f"convene tag: {exc}", file=sys.stderr)
         return 2
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from bot import export
+
+    settings = Settings.from_env(args.env_file)
+    try:
+        return export.run(settings, args.since, args.until, args.team, args.out, sys.stdout, date.today())
+    except export.ExportError as exc:
+        print(f"convene export: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, export.DatabaseUnreadable) as exc:
+        print(f"convene export: {exc}", file=sys.stderr)
+        return 1
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:

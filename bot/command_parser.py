@@ -43,7 +43,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("pains retire", True, "pains retire <name>"),
     CommandSpec("members", True, "members"),
     CommandSpec("facilitators add", True, "facilitators add @user"),
-    CommandSpec("export", True, "export", available=False),
+    CommandSpec("export", True, "export"),
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
 _LONGEST = max(len(spec.name.split()) for spec in COMMANDS)

@@ -13,6 +13,7 @@ from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import (
     digest_commands,
+    export_command,
     facilitator_commands,
     match_commands,
     member_commands,
@@ -29,6 +30,7 @@ HANDLERS: dict[str, CommandHandler] = {
     **taxonomy_commands.HANDLERS,
     **match_commands.HANDLERS,
     **digest_commands.HANDLERS,
+    **export_command.HANDLERS,
 }
 
 

@@ -68,6 +68,8 @@ class LocalSlack:
         return wait_for(lambda: self.api.open_views()[before:])[0]
 
     def close(self) -> None:
+        # Bolt finishes work after acking: let it, before its Slack goes away.
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
         self.server.stop()
         self.api.stop()
         self.db.dispose()

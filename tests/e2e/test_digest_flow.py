@@ -199,3 +199,14 @@ def test_with_an_llm_the_summary_is_written_by_it_but_only_with_the_real_figures
             latest = [m for m in _channel_messages(slack) if not m.get("thread_ts")][-1]
             assert "97%" not in text_of(latest)  # ...and its invented figure discarded
             assert "1 of 3 check-ins answered (33%)" in text_of(latest)
+
+
+def test_export_sends_the_csv_files_privately_to_the_facilitator(slack: LocalSlack) -> None:
+    _week_of_answers(slack)
+    assert "3 CSV files sent to you" in text_of(slack.command(FACILITATOR, "export"))
+    files = slack.api.uploaded_files()
+    assert sorted(f["filename"] for f in files) == ["checkins.csv", "matches.csv", "tags.csv"]
+    dm = slack.api.dm_channel_id(FACILITATOR)
+    assert {f["channel_id"] for f in files} == {dm}
+    checkins = next(f for f in files if f["filename"] == "checkins.csv")["content"].decode()
+    assert "deputy minister" in checkins  # raw answers: which is why they only go to a facilitator's DM

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.e2e
 
 FACILITATOR_COMMANDS = [
     "setup", "checkin now", 'checkin schedule "0 10 * * tue"', "members", "facilitators add <@UPLAIN001>",
-    "checkin", "digest post", "match run", "pains add Corruption",
+    "checkin", "digest post", "digest preview", "match run", "match preview", "pains add Corruption",
+    "agenda", "export", "pains retire time",
 ]  # fmt: skip
 
 

@@ -58,6 +58,7 @@ class Demo:
         self.show_member_view()
         self.show_stored()
         self.show_taxonomy()
+        self.digest()
         self.show_api_usage()
 
     def setup(self) -> None:
@@ -262,10 +263,28 @@ class Demo:
             line = line.replace(f"<@{person.user_id}>", f"@{person.real_name}")
         return line
 
+    def digest(self) -> None:
+        channel = DEMO_COORDINATOR_CHANNEL[0]
+        local = self.clock.now()
+        friday = (local + timedelta(days=(4 - local.weekday()) % 7)).replace(hour=15, minute=0)
+        self.clock.set(friday)
+        self.slack.tick()
+        posted = [
+            c.params
+            for c in self.slack.api.calls_to("chat.postMessage")
+            if c.params.get("channel") == channel
+        ]
+        self.say(f"9. Friday 15:00: the weekly digest reaches #{DEMO_COORDINATOR_CHANNEL[1]} by itself")
+        for line in render_blocks(posted[0].get("blocks") or []) if posted else ["(nothing posted)"]:
+            self.say(f"   | {self.names(line)}")
+        for upload in self.slack.api.uploaded_files():
+            self.say(f"   | [chart: {upload['filename']}, {len(upload['content']) // 1024} KB PNG]")
+        self.say("")
+
     def show_api_usage(self) -> None:
         counts = Counter(call.method for call in self.slack.api.calls)
         self.say(
-            "9. Slack Web API calls the whole demo made: "
+            "10. Slack Web API calls the whole demo made: "
             + ", ".join(f"{m} x{n}" for m, n in counts.most_common())
         )
         self.say("Done. Try it for real: see the README, 'Install in your workspace'.")

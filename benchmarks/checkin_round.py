@@ -10,16 +10,11 @@ HTTP, and separately by the scheduler's tick. The Slack side is the loopback sta
 import argparse
 import tempfile
 import time
-import uuid
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-
+from benchmarks.common import fresh_schema
 from bot import members
 from bot.clock import ManualClock
 from bot.config import Settings
@@ -111,25 +106,6 @@ def main() -> None:
                     measure(url, args.members, args.latency)
             else:
                 measure(f"sqlite:///{Path(tmp) / name}", args.members, args.latency)
-
-
-@contextmanager
-def fresh_schema(server_url: str) -> Iterator[str]:
-    """Each measurement starts from an empty PostgreSQL schema, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(server_url)
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(server_url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 if __name__ == "__main__":

@@ -27,17 +27,15 @@ import random
 import tempfile
 import time
 import tracemalloc
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, insert, text
-from sqlalchemy.engine import make_url
 from sqlmodel import SQLModel
 
+from benchmarks.common import SEED_SHARES, fresh_schema
 from bot.digest.aggregate import build_digest, week_bounds
 from storage import migrate
 from storage.db import Database
@@ -64,14 +62,7 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
 ZONES = ["Asia/Manila", "America/Mexico_City", "Europe/Madrid", "Africa/Nairobi", "America/Bogota",
          "Asia/Jakarta", "Africa/Dakar", "America/Toronto", "Asia/Tbilisi", "Europe/Kyiv"]  # fmt: skip
-SEEDS = {  # share of tags naming each seed pain point
-    "time": 0.30,
-    "political_will": 0.22,
-    "funding": 0.17,
-    "staff_turnover": 0.11,
-    "understanding_open_gov": 0.08,
-    "changing_environment": 0.06,
-}
+SEEDS = SEED_SHARES
 TAIL = [f"tail_{k:02d}" for k in range(30)]
 TAIL_SHARE = 0.2
 PHRASES = [
@@ -372,25 +363,6 @@ def run(url: str, args: argparse.Namespace) -> None:
             print(f"  agenda.{function.__name__}: failed ({type(exc).__name__}: {exc}); skipped")
     finally:
         db.dispose()
-
-
-@contextmanager
-def fresh_schema(server_url: str) -> Iterator[str]:
-    """A PostgreSQL schema of its own, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = Database.from_url(server_url).engine
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield (
-            make_url(server_url)
-            .update_query_dict({"options": f"-csearch_path={schema}"})
-            .render_as_string(hide_password=False)
-        )
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def main() -> None:

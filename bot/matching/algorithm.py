@@ -22,24 +22,34 @@ A pair's weight says how much the two are likely to get out of a conversation:
 A pair either member asked not to be matched with has no weight at all: it is never formed.
 
 The matching is networkx's `max_weight_matching` with `maxcardinality=True`: as many members as
-possible are paired, and among those matchings the heaviest is chosen. Its blossom algorithm is
-pure Python and costs about n^2 (1,000 members on a sparse graph take ~3 s), so beyond
-`exact_max` members the problem is decomposed:
+possible are paired, and among those matchings the heaviest is chosen. Up to `exact_max` members
+it runs once on the complete graph: the plan is optimal. Its blossom algorithm is pure Python and
+costs about n^2 even on a sparse graph (1,000 members: ~3 s; 5,000: ~2 min), so a bigger week is
+decomposed (benchmarks/matching.py measures what that costs: within 0.5% of the optimum):
 
-1. Partition. Each member is anchored at the rarest pain point they share with someone else this
-   week; members with the same anchor form a group, big groups are split into time-zone slices
-   (ordered by time-zone band, then by their other pain points), small groups are packed together.
-   Blocks hold at most `block_size` members. Blossom runs in each block on its `top_k` heaviest
-   edges per member (on every edge of the block if that places fewer members).
-2. Pool. Whoever a block could not place (odd blocks, members sharing nothing with anyone) is
+1. Partition. Each member is anchored at the rarest pain point they share with someone this
+   week; a group of one anchor is ordered by the members' other shared pain points (rarest
+   first), then by time zone. A group too big for a block is cut into slices in that order;
+   smaller groups are packed whole into blocks, rarest anchors first. A block holds
+   `block_budget / n` members, kept within [`min_block`, `max_block`]: about the same time at
+   any size, and more members per block (better plans) for smaller weeks.
+2. Blossom per block, on a pruned graph: each member's `neighbours` either side in the block's
+   order (similar members, spread evenly), its `top_k` heaviest edges, and a greedy maximal
+   matching (so pruning cannot cost a place; if the block still places fewer than it could, it
+   is solved again on every edge).
+3. Pool. Whoever a block could not place (odd blocks, members sharing nothing with anyone) is
    matched again among themselves, the same way, then by time-zone slices.
-3. Improve. Members of pool pairs look for better partners across the whole set (an inverted
-   index from pain point to members, walked in time-zone order, so no n^2 scan) and pairs are
-   swapped 2-by-2 while the total weight grows.
-4. Repair. If two or more are still unplaced, their neighbourhood is rematched on the complete
-   graph, which finds the short augmenting paths that pruning hid.
-5. Trio. An odd member out joins the pair that suits them best (both edges possible).
-   Anyone still not placed is reported in `unmatched`, with a reason, never dropped.
+4. Improve. Members of pool pairs look for better partners across the whole set (an inverted
+   index from pain point to members, walked in time-zone order: no n^2 scan) and partners are
+   swapped two pairs at a time while the total weight grows.
+5. Repair. If two or more are still unplaced, their neighbourhood (best allowed partners and
+   those partners' partners) is rematched, which finds the augmenting paths that blocks hid.
+6. Trio. An odd member out joins the pair that maximises w(x,a) + w(x,b), both edges possible.
+   If they fit no pair, they take someone's place whose partner then fits one; failing that (and
+   up to `exact_max` members), the most flexible members are tried as the third instead, the
+   rest matched exactly. Anyone still not placed is reported in `unmatched` with a reason
+   ("alone": the only candidate; "avoided": "don't match" lists leave them no possible group),
+   never dropped.
 
 Everything iterates in sorted order and no randomness is used: the same input gives the same
 plan, whatever the order of the candidates."""
@@ -73,17 +83,18 @@ class Weights:
     low_support_max: int = 2  # a support score at or below this asks for priority
     priority_bonus: float = 0.5  # +50% on a pair for each low-support or left-out member
     # --- how it scales --------------------------------------------------------------------------
-    exact_max: int = 120  # up to this many members: one blossom on the complete graph (exact)
-    block_size: int = 64  # above it: blossom on blocks of at most this many members
-    top_k: int = 8  # edges kept per member inside a block
-    band_hours: float = 4.0  # width of the time-zone bands big groups are sliced in
+    exact_max: int = 150  # up to this many members: one blossom on the complete graph (exact)
+    block_budget: int = 250_000  # above it, blocks of budget / n members (blossom ~ n x block)...
+    min_block: int = 80  # ...but never fewer than this...
+    max_block: int = 300  # ...nor more (blossom on one block costs more than ~block^2)
+    neighbours: int = 3  # edges kept to the members this close in a block's order...
+    top_k: int = 10  # ...and to each member's heaviest partners in the block
     window: int = 12  # improve: members looked at either side in each pain point's tz order
     improve_rounds: int = 3  # improve: passes of 2-by-2 swaps at most
+    third_tries: int = 10  # odd one out fitting no pair: how many others to try leaving out instead
 
 
 DEFAULT_WEIGHTS = Weights()
-STATS = Counter()
-MODE: dict = {}
 
 
 # --- weights ------------------------------------------------------------------------------------
@@ -168,6 +179,7 @@ def pair_weight(
 
 # --- the problem, indexed -----------------------------------------------------------------------
 Pair = tuple[int, int]  # indices into _Problem.cands, smaller first
+Edge = tuple[int, int, float]
 
 
 class _Problem:
@@ -228,19 +240,22 @@ class _Problem:
 
 
 # --- blossom on a block -------------------------------------------------------------------------
-def _blossom(nodes: Sequence[int], edges: list[tuple[int, int, float]]) -> list[Pair]:
+def _blossom(nodes: Sequence[int], edges: Iterable[Edge]) -> list[Pair]:
     """Maximum-cardinality, maximum-weight matching. Weights are shifted to be positive, which
-    changes nothing among matchings of the same (maximum) size."""
+    changes nothing among matchings of the same (maximum) size, and made integers (micro-units),
+    with which networkx's blossom computes exactly instead of comparing rounded floats."""
+    edges = sorted(edges)
     if not edges:
         return []
     shift = max(0.0, -min(e[2] for e in edges)) + 1.0
     graph = nx.Graph()
-    graph.add_nodes_from(nodes)
-    graph.add_weighted_edges_from((i, j, wt + shift) for i, j, wt in sorted(edges))
+    graph.add_nodes_from(sorted(nodes))
+    graph.add_weighted_edges_from((i, j, round((wt + shift) * 1_000_000)) for i, j, wt in edges)
     return sorted((min(p), max(p)) for p in nx.max_weight_matching(graph, maxcardinality=True))
 
 
-def _block_edges(prob: _Problem, members: Sequence[int]) -> list[tuple[int, int, float]]:
+def _block_edges(prob: _Problem, members: Sequence[int]) -> list[Edge]:
+    """Every possible pair of the block, weighed."""
     edges = []
     for x, i in enumerate(members):
         for j in members[x + 1 :]:
@@ -250,49 +265,43 @@ def _block_edges(prob: _Problem, members: Sequence[int]) -> list[tuple[int, int,
     return edges
 
 
-def _top_k(edges: list[tuple[int, int, float]], k: int) -> list[tuple[int, int, float]]:
-    per: dict[int, list[tuple[float, int, int]]] = defaultdict(list)
-    for i, j, wt in edges:
-        per[i].append((-wt, j, i))
-        per[j].append((-wt, i, j))
-    kept = set()
-    for i in sorted(per):
-        for neg, j, _ in sorted(per[i])[:k]:
-            kept.add((i, j, -neg) if i < j else (j, i, -neg))
-    return sorted(kept)
-
-
-def _greedy(edges: list[tuple[int, int, float]]) -> list[tuple[int, int, float]]:
-    """A maximal matching, heaviest edges first: kept beside the top-k so that hub members (in
-    everyone's top-k) cannot leave the pruned graph without a near-perfect matching."""
+def _pruned(edges: list[Edge], order: Sequence[int], w: Weights) -> set[Edge]:
+    """The edges blossom gets in a big block. Pruning to each member's heaviest edges alone
+    fails: members sharing several common pain points, or with priority, are everyone's best,
+    and the pruned graph has no good (or even complete) matching. So it keeps
+    - the edges to the `neighbours` members either side in the block's order (same anchor, same
+      other pain points, nearby time zone: good partners, spread evenly),
+    - each member's `top_k` heaviest edges (a rare good partner elsewhere in the block),
+    - a greedy maximal matching (so that nearly as many can be placed as on the complete block)."""
+    position = {i: x for x, i in enumerate(order)}
+    kept = {e for e in edges if abs(position[e[0]] - position[e[1]]) <= w.neighbours}
+    best: dict[int, list[tuple[float, int, Edge]]] = defaultdict(list)
+    for e in edges:
+        best[e[0]].append((-e[2], e[1], e))
+        best[e[1]].append((-e[2], e[0], e))
+    for i in sorted(best):
+        kept.update(e for _, _, e in sorted(best[i])[: w.top_k])
     used: set[int] = set()
-    chosen = []
-    for i, j, wt in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
-        if i not in used and j not in used:
-            used.update((i, j))
-            chosen.append((i, j, wt))
-    return chosen
+    for e in sorted(edges, key=lambda e: (-e[2], e[0], e[1])):
+        if e[0] not in used and e[1] not in used:
+            used.update(e[:2])
+            kept.add(e)
+    return kept
 
 
-def _match_block(prob: _Problem, members: Sequence[int], complete: bool) -> list[Pair]:
-    ordered = list(members)
-    members = sorted(members)
-    edges = _block_edges(prob, members)
-    if complete or len(members) <= prob.w.top_k + 1 or MODE.get("prune") == "complete":
-        return _blossom(members, edges)
-    if MODE.get("prune") == "local":
-        h = MODE.get("h", 4)
-        pos = {i: x for x, i in enumerate(ordered)}
-        near = {e for e in edges if abs(pos[e[0]] - pos[e[1]]) <= h}
-        kept = near | set(_top_k(edges, MODE.get("k", 3))) | set(_greedy(edges))
-    else:
-        kept = set(_top_k(edges, prob.w.top_k)) | set(_greedy(edges))
-    pairs = _blossom(members, sorted(kept))
-    if len(members) - 2 * len(pairs) > 1:  # pruning may have hidden a way to place more
-        STATS["reruns"] += 1
-        full = _blossom(members, edges)
-        if len(full) > len(pairs):
-            return full
+def _match_block(prob: _Problem, order: Sequence[int], complete: bool) -> list[Pair]:
+    """Blossom on the block (`order`: its members, similar ones next to each other)."""
+    edges = _block_edges(prob, sorted(order))
+    if complete:
+        return _blossom(order, edges)
+    kept = _pruned(edges, order, prob.w)
+    pairs = _blossom(order, kept)
+    placed = {i for p in pairs for i in p}
+    unplaced = {i for i in order if i not in placed}
+    if len(unplaced) > 1:  # pruning may have hidden a way to place more: give them every edge
+        more = _blossom(order, kept | {e for e in edges if e[0] in unplaced or e[1] in unplaced})
+        if len(more) > len(pairs):
+            return more
     return pairs
 
 
@@ -304,10 +313,20 @@ def _chunks(seq: list[int], size: int) -> list[list[int]]:
     return [seq[a:b] for a, b in pairwise(cuts) if b > a]
 
 
-def _partition(prob: _Problem, members: list[int]) -> tuple[list[list[int]], list[int]]:
-    """Blocks in which most of the heavy edges lie, and the members no block should hold
-    (they share no pain point with anyone here)."""
+def _block_size(prob: _Problem, n: int) -> int:
     w = prob.w
+    return max(w.min_block, min(w.max_block, w.block_budget // max(1, n)))
+
+
+def _partition(prob: _Problem, members: list[int]) -> tuple[list[list[int]], list[int]]:
+    """Blocks in which most of the heavy edges lie, each in an order that puts similar members
+    side by side; and the members no block should hold (they share no pain point with anyone).
+
+    Each member is anchored at the rarest pain point they share with someone; a group of one
+    anchor is ordered by the member's other shared pain points, rarest first, then time zone.
+    A group too big for one block is cut into slices; small groups are packed together, rarest
+    anchors first."""
+    size = _block_size(prob, len(members))
     count = Counter(p for i in members for p in prob.pains[i])
     groups: dict[str, list[int]] = defaultdict(list)
     loose = []
@@ -318,68 +337,38 @@ def _partition(prob: _Problem, members: list[int]) -> tuple[list[list[int]], lis
         else:
             loose.append(i)
     blocks: list[list[int]] = []
-    small: list[list[int]] = []
-    big: dict[str, list[int]] = {}
+    small: list[int] = []
     for anchor in sorted(groups, key=prob.sort_key):
-        group = groups[anchor]
 
         def order(i: int, anchor: str = anchor) -> tuple:
-            others = tuple(
-                sorted((p for p in prob.pains[i] if p != anchor and count[p] >= 2), key=prob.sort_key)
-            )
-            band = math.floor((prob.tz[i] + 12.0) / w.band_hours)
-            if MODE.get("order") == "sig":
-                return (others, prob.tz[i], i)
-            if MODE.get("order") == "tz":
-                return (prob.tz[i], i)
-            if MODE.get("order") == "nsig":
-                return (len(others), others, prob.tz[i], i)
-            return (band, others, prob.tz[i], i)
+            others = (p for p in prob.pains[i] if p != anchor and count[p] >= 2)
+            return (tuple(sorted(others, key=prob.sort_key)), prob.tz[i], i)
 
-        group.sort(key=order)
-        if len(group) > w.block_size:
-            big[anchor] = group
-        else:
-            small.append(group)
-    if MODE.get("attach"):
-        rest = []
-        for group in small:
-            anchor = min((p for p in prob.pains[group[0]] if count[p] >= 2), key=prob.sort_key)
-            second = Counter(p for i in group for p in prob.pains[i] if p != anchor and p in big)
-            if second:
-                target = min(second, key=lambda p: (-second[p], prob.sort_key(p)))
-                big[target].extend(group)
-            else:
-                rest.append(group)
-        small = rest
-    for anchor in sorted(big, key=prob.sort_key):
-        blocks.extend(_chunks(big[anchor], w.block_size))
-    if MODE.get("record") is not None:
-        MODE["record"].extend(list(g) for g in small)
-    current: list[int] = []
-    for group in small:  # rarest anchors first, packed whole
-        if len(current) + len(group) > w.block_size:
-            blocks.append(current)
-            current = []
-        current.extend(group)
-    if current:
-        blocks.append(current)
+        group = sorted(groups[anchor], key=order)
+        if len(group) > size:
+            blocks.extend(_chunks(group, size))
+            continue
+        if len(small) + len(group) > size:
+            blocks.append(small)
+            small = []
+        small.extend(group)
+    if small:
+        blocks.append(small)
     return blocks, loose
 
 
 def _tz_slices(prob: _Problem, members: list[int]) -> list[list[int]]:
-    return _chunks(sorted(members, key=lambda i: (prob.tz[i], i)), prob.w.block_size)
+    ordered = sorted(members, key=lambda i: (prob.tz[i], i))
+    return _chunks(ordered, _block_size(prob, len(members)))
 
 
 def _match_set(prob: _Problem, members: list[int], depth: int = 0) -> tuple[list[Pair], list[int]]:
-    """Pairs within `members`, and the indices of those paired in the pool (depth > 0)."""
+    """Pairs within `members`; and the members paired in a pool (depth > 0): those a block could
+    not place, matched again among themselves (by anchor, then by time zone)."""
     if len(members) <= prob.w.exact_max:
         pairs = _match_block(prob, members, complete=True)
         return pairs, [i for p in pairs for i in p] if depth else []
-    if depth <= 1:
-        blocks, left = _partition(prob, members)
-    else:
-        blocks, left = _tz_slices(prob, members), []
+    blocks, left = _partition(prob, members) if depth <= 1 else (_tz_slices(prob, members), [])
     pairs: list[Pair] = []
     for block in blocks:
         found = _match_block(prob, block, complete=False)
@@ -387,7 +376,7 @@ def _match_set(prob: _Problem, members: list[int], depth: int = 0) -> tuple[list
         placed = {i for p in found for i in p}
         left.extend(i for i in block if i not in placed)
     pooled = [i for p in pairs for i in p] if depth else []
-    if len(left) >= 2 and (len(left) < len(members) or depth < 2) and depth < 3:
+    if len(left) >= 2 and depth < 3 and (depth < 2 or len(left) < len(members)):
         more, more_pooled = _match_set(prob, sorted(left), depth + 1)
         pairs.extend(more)
         pooled.extend(more_pooled)
@@ -438,7 +427,7 @@ def _bisect_tz(prob: _Problem, lst: list[int], tz: float) -> int:
 
 def _improve(prob: _Problem, pairs: list[Pair], focus: list[int]) -> list[Pair]:
     """Swap partners two pairs at a time, (a,b)+(c,d) -> (a,c)+(b,d), while the total grows, for
-    the members of `focus` and the candidates their pain points lead to."""
+    the members of `focus` and the candidates their pain points lead to across all blocks."""
     if not focus or prob.w.improve_rounds <= 0:
         return pairs
     mate: dict[int, int] = {}
@@ -457,71 +446,19 @@ def _improve(prob: _Problem, pairs: list[Pair], focus: list[int]) -> list[Pair]:
         changed = False
         for a in sorted(near):
             for c in near[a]:
-                b, d = mate[a], mate.get(c)
-                if d is None or c == b or d == a:
+                b, d = mate[a], mate[c]
+                if c == b:
                     continue
                 ac, bd = wt(a, c), wt(b, d)
                 if ac is None or bd is None:
                     continue
-                before = wt(a, b)
-                cd = wt(c, d)
-                assert before is not None and cd is not None
-                if ac + bd > before + cd + 1e-9:
+                ab, cd = wt(a, b), wt(c, d)
+                assert ab is not None and cd is not None
+                if ac + bd > ab + cd + 1e-9:
                     mate[a], mate[c], mate[b], mate[d] = c, a, d, b
                     changed = True
         if not changed:
             break
-    return sorted({(min(i, j), max(i, j)) for i, j in mate.items()})
-
-
-def _rematch(prob: _Problem, pairs: list[Pair], seeds: list[list[int]]) -> list[Pair]:
-    """Large-neighbourhood search: each seed group, its members' best candidates across the whole
-    set and everybody's partners are rematched together by blossom; kept when the total grows."""
-    w = prob.w
-    mate: dict[int, int] = {}
-    for i, j in pairs:
-        mate[i], mate[j] = j, i
-    focus = sorted({i for g in seeds for i in g if i in mate})
-    if not focus:
-        return pairs
-    near = _neighbours(prob, focus, sorted(mate))
-    m = MODE.get("m", 4)
-    best: dict[int, list[int]] = {}
-    for a in focus:
-        scored = sorted(((-wt, c) for c in near[a] if (wt := prob.weight(a, c)) is not None))
-        best[a] = [c for _, c in scored[:m]]
-    x = 0
-    limit = MODE.get("area", w.block_size)
-    while x < len(seeds):
-        area: set[int] = set()
-        while x < len(seeds) and len(area) < limit:
-            for a in seeds[x]:
-                if a not in mate:
-                    continue
-                for c in (a, *best[a]):
-                    area.add(c)
-                    area.add(mate[c])
-                    if MODE.get("two") and c != a and c in best:
-                        pass
-            x += 1
-        members = sorted(area)
-        inside = sorted({(min(i, mate[i]), max(i, mate[i])) for i in members})
-        edges = _block_edges(prob, members)
-        STATS["lns"] += 1
-        STATS["lns_nodes"] += len(members)
-        if MODE.get("lk"):
-            cur = set(inside)
-            kept = set(_top_k(edges, MODE["lk"])) | set(_greedy(edges)) | {e for e in edges if e[:2] in cur}
-            redo = _blossom(members, sorted(kept))
-        else:
-            redo = _blossom(members, edges)
-        weight = {(i, j): wt for i, j, wt in edges}
-        if len(redo) >= len(inside) and sum(weight[p] for p in redo) > sum(weight[p] for p in inside) + 1e-9:
-            STATS["lns_gain"] += sum(weight[p] for p in redo) - sum(weight[p] for p in inside)
-            for i, j in inside:
-                del mate[i], mate[j]
-            for i, j in redo:
-                mate[i], mate[j] = j, i
     return sorted({(min(i, j), max(i, j)) for i, j in mate.items()})
 
 
@@ -545,10 +482,10 @@ def _repair(prob: _Problem, pairs: list[Pair]) -> list[Pair]:
             area.add(j)
             if j in mate:
                 area.add(mate[j])
-        if len(area) > 4 * prob.w.exact_max:
+        if len(area) > prob.w.max_block:
             break
     inside = [p for p in pairs if p[0] in area and p[1] in area]
-    redo = _match_block(prob, sorted(area), complete=len(area) <= 2 * prob.w.exact_max)
+    redo = _match_block(prob, sorted(area), complete=len(area) <= prob.w.exact_max)
     if len(redo) <= len(inside):
         return pairs
     keep = [p for p in pairs if not (p[0] in area and p[1] in area)]
@@ -573,7 +510,7 @@ def _trio(prob: _Problem, pairs: list[Pair], left: list[int]) -> tuple[int, Pair
 
 
 def _trio_by_swap(
-    prob: _Problem, pairs: list[Pair], x: int, tries: int = 50
+    prob: _Problem, pairs: list[Pair], x: int, tries: int = 20
 ) -> tuple[list[Pair], int] | None:
     """When the odd member out fits no pair: pair them with someone whose partner then fits a
     trio. Returns the new pairs and the member who becomes the third."""
@@ -589,6 +526,35 @@ def _trio_by_swap(
         if _trio(prob, rest, [b]) is not None:
             return sorted([*rest, (min(x, a), max(x, a))]), b
     return None
+
+
+def _settle(prob: _Problem, pairs: list[Pair]) -> tuple[list[Pair], tuple[int, Pair] | None, list[int]]:
+    """The trio, if anyone is left over, and who is still unplaced after it."""
+    placed = {i for p in pairs for i in p}
+    left = [i for i in range(prob.n) if i not in placed]
+    if not left or not pairs:
+        return pairs, None, left
+    trio = _trio(prob, pairs, left)
+    if trio is None and len(left) == 1:
+        swapped = _trio_by_swap(prob, pairs, left[0])
+        if swapped is not None:
+            pairs, third = swapped
+            trio = _trio(prob, pairs, [third])
+            left = [third]
+    if trio is None and prob.n <= prob.w.exact_max:
+        # Nobody left over fits a pair: leave out someone who does instead. The most flexible
+        # members (most possible partners) are tried as the third, the rest matched exactly.
+        edges = _block_edges(prob, list(range(prob.n)))
+        partners = Counter(i for e in edges for i in e[:2])
+        for x in sorted(range(prob.n), key=lambda i: (-partners[i], i))[: prob.w.third_tries]:
+            rest = _blossom([i for i in range(prob.n) if i != x], [e for e in edges if x not in e[:2]])
+            found = _trio(prob, rest, [x])
+            if found is not None and 2 * len(rest) + 1 > 2 * len(pairs):
+                placed = {i for p in rest for i in p} | {x}
+                return rest, found, [i for i in range(prob.n) if i not in placed]
+    if trio is not None:
+        left.remove(trio[0])
+    return pairs, trio, left
 
 
 def _group(prob: _Problem, members: Sequence[int]) -> Group:
@@ -627,37 +593,17 @@ def plan_matches(
     if prob.n < 2:
         return MatchPlan(groups=(), unmatched=tuple(Unmatched(c.member_id, "alone") for c in cands))
 
-    MODE["record"] = []
     pairs, pooled = _match_set(prob, list(range(prob.n)))
-    pairs = _improve(prob, pairs, list(range(prob.n)) if MODE.get("opt2") == "all" else pooled)
-    if MODE.get("lns"):
-        seeds = [[i] for i in pooled]
-        if MODE.get("lns") == "small":
-            seeds = [g for g in MODE["record"] if len(g) >= 2] + seeds
-        if MODE.get("lns") == "odd":
-            seeds = [g for g in MODE["record"] if len(g) % 2] + seeds
-        pairs = _rematch(prob, pairs, seeds)
+    pairs = _improve(prob, pairs, pooled)
     pairs = _repair(prob, pairs)
 
-    placed = {i for p in pairs for i in p}
-    left = [i for i in range(prob.n) if i not in placed]
-    trio: tuple[int, Pair] | None = None
-    if left and pairs:
-        trio = _trio(prob, pairs, left)
-        if trio is None and len(left) == 1:
-            swapped = _trio_by_swap(prob, pairs, left[0])
-            if swapped is not None:
-                pairs, third = swapped
-                left = [third]
-                trio = _trio(prob, pairs, left)
+    pairs, trio, left = _settle(prob, pairs)
     groups = []
     for a, b in pairs:
         if trio is not None and trio[1] == (a, b):
             groups.append(_group(prob, (a, b, trio[0])))
         else:
             groups.append(_group(prob, (a, b)))
-    if trio is not None:
-        left.remove(trio[0])
     return MatchPlan(
         groups=tuple(sorted(groups, key=lambda g: g.members)),
         unmatched=tuple(Unmatched(prob.cands[i].member_id, "avoided") for i in left),

@@ -10,7 +10,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from bot import schedule
-from bot.matching.algorithm import Weights, pair_weight, plan_matches
+from bot.matching.algorithm import DEFAULT_WEIGHTS, pair_weight, plan_matches, rarity_of
 from bot.matching.model import Candidate, MatchPlan
 from storage.models import (
     Answer,
@@ -254,15 +254,20 @@ def swap(session: Session, round_: MatchRound, pool: Pool, a: int, b: int) -> bo
 
 
 def _rederive(stored: StoredGroup, by_id: dict[int, Candidate], pool: Pool) -> None:
+    """After a swap: what the group now shares (rarest first) and weighs, the way the
+    algorithm would have scored it."""
     candidates = [by_id[m.id] for m in stored.members if m.id in by_id]  # type: ignore[index]
+    counts: dict[str, int] = defaultdict(int)
+    for candidate in pool.candidates:
+        for slug in candidate.pains:
+            counts[slug] += 1
+    rarity = rarity_of(counts, counts)
     shared = frozenset.intersection(*(c.pains for c in candidates)) if candidates else frozenset()
-    stored.group.shared_pains = json.dumps(sorted(shared))
-    rarity: dict[str, float] = {}
-    weights = Weights()
+    stored.group.shared_pains = json.dumps(sorted(shared, key=lambda slug: (-rarity.get(slug, 0.0), slug)))
     total = 0.0
     for i, x in enumerate(candidates):
         for y in candidates[i + 1 :]:
-            total += pair_weight(x, y, rarity, pool.recent, weights) or 0.0
+            total += pair_weight(x, y, rarity, pool.recent, DEFAULT_WEIGHTS) or 0.0
     stored.group.weight = total
 
 

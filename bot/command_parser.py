@@ -24,7 +24,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("resume", False, "resume"),
     CommandSpec("leave", False, "leave"),
     CommandSpec("me", False, "me"),
-    CommandSpec("forget-me", False, "forget-me", available=False),
+    CommandSpec("forget-me", False, "forget-me"),
     CommandSpec("setup", True, "setup [#channel]"),
     CommandSpec("checkin", True, 'checkin now | checkin schedule "<cron>"'),
     CommandSpec("checkin now", True, "checkin now"),

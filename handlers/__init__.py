@@ -7,6 +7,7 @@ from handlers import (
     checkin_actions,
     checkin_views,
     commands,
+    forget_me,
     home,
     match_commands,
     match_followups,
@@ -27,5 +28,6 @@ def register_all(app: App, runtime: Runtime) -> None:
         theme_actions,
         match_commands,
         match_followups,
+        forget_me,
     ):
         module.register(app, runtime)

@@ -15,6 +15,7 @@ from handlers import (
     digest_commands,
     export_command,
     facilitator_commands,
+    forget_me,
     match_commands,
     member_commands,
     request,
@@ -31,6 +32,7 @@ HANDLERS: dict[str, CommandHandler] = {
     **match_commands.HANDLERS,
     **digest_commands.HANDLERS,
     **export_command.HANDLERS,
+    **forget_me.HANDLERS,
 }
 
 

@@ -11,6 +11,7 @@ from bot.standin.harness import LocalSlack, wait_for
 from storage.models import Answer, DigestPost, Member
 from tests import factories
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
+from tests.test_themes import INTEROPERABILITY
 
 pytestmark = pytest.mark.e2e
 
@@ -128,11 +129,7 @@ def test_a_very_large_digest_is_split_into_threaded_messages_slack_accepts(slack
 
 def test_themes_can_be_adopted_from_the_digest(slack: LocalSlack) -> None:
     _week_of_answers(slack)
-    texts = [
-        "We cannot share data between agencies because the systems are not interoperable.",
-        "Data interoperability between ministries is a nightmare, no common standards.",
-        "Our agencies use different data formats and there is no interoperability framework.",
-    ]
+    texts = INTEROPERABILITY
     now = slack.runtime.clock.now()
     factories.answers(slack.db, texts, now, team_id=slack.team_id)
     with slack.db.session() as session:

@@ -8,6 +8,7 @@ from bot.standin.harness import LocalSlack, wait_for
 from storage.models import Answer, PainPoint
 from tests import factories
 from tests.e2e.conftest import FACILITATOR, MANILA, PLAIN, text_of
+from tests.test_themes import INTEROPERABILITY
 
 pytestmark = pytest.mark.e2e
 
@@ -71,11 +72,7 @@ def test_members_cannot_change_the_taxonomy(slack: LocalSlack) -> None:
 
 
 def _theme_ready(slack: LocalSlack) -> list[int]:
-    texts = [
-        "We cannot share data between agencies because the systems are not interoperable.",
-        "Data interoperability between ministries is a nightmare, no common standards.",
-        "Our agencies use different data formats and there is no interoperability framework.",
-    ]
+    texts = INTEROPERABILITY
     ids = factories.answers(slack.db, texts, slack.runtime.clock.now(), team_id=slack.team_id)
     with slack.db.session() as session:
         for answer in session.exec(select(Answer)).all():

@@ -1,0 +1,48 @@
+"""`/convene forget-me`, with a confirmation: the deletion cannot be undone."""
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+
+from bot import blocks, members
+from bot.forget import forget
+from bot.runtime import Runtime
+from handlers import request
+from handlers.command_request import CommandHandler, CommandRequest
+
+CONFIRM = "forget_me_confirm"
+
+
+def forget_me(req: CommandRequest) -> None:
+    with req.runtime.db.session() as session:
+        member = members.get_member(session, req.team_id, req.user_id)
+    if member is None:
+        req.reply(req.t("me.not_member"))
+        return
+    loc = member.locale
+    button = blocks.button(req.t("forget.button", loc), CONFIRM, "yes", style="danger")
+    button["confirm"] = {
+        "title": {"type": "plain_text", "text": req.t("forget.confirm_title", loc)[:100]},
+        "text": {"type": "plain_text", "text": req.t("forget.confirm_text", loc)[:300]},
+        "confirm": {"type": "plain_text", "text": req.t("forget.confirm_yes", loc)[:30]},
+        "deny": {"type": "plain_text", "text": req.t("forget.confirm_no", loc)[:30]},
+        "style": "danger",
+    }
+    text = req.t("forget.explain", loc)
+    req.reply(text, [blocks.section(text), {"type": "actions", "elements": [button]}])
+
+
+def register(app: App, runtime: Runtime) -> None:
+    @app.action(CONFIRM)
+    def confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+        ack()
+        with runtime.db.session() as session:
+            member = members.get_member(session, request.team_id(body) or "", request.user_id(body) or "")
+            if member is None:
+                respond(text=runtime.texts.get("me.not_member"), replace_original=True)
+                return
+            count = forget(session, member)
+        respond(text=runtime.texts.get("forget.done", member.locale, answers=count), replace_original=True)
+
+
+HANDLERS: dict[str, CommandHandler] = {"forget-me": forget_me}

@@ -34,20 +34,13 @@ def set_coordinator_channel(session: Session, workspace: Workspace, channel_id: 
     session.commit()
 
 
-def set_checkin_cron(session: Session, workspace: Workspace, cron: str) -> None:
-    workspace.checkin_cron = " ".join(cron.split())
-    session.add(workspace)
-    session.commit()
+SCHEDULES = ("checkin_cron", "match_cron", "digest_cron")
 
 
-def set_match_cron(session: Session, workspace: Workspace, cron: str) -> None:
-    workspace.match_cron = " ".join(cron.split())
-    session.add(workspace)
-    session.commit()
-
-
-def set_digest_cron(session: Session, workspace: Workspace, cron: str) -> None:
-    workspace.digest_cron = " ".join(cron.split())
+def set_cron(session: Session, workspace: Workspace, field: str, cron: str) -> None:
+    if field not in SCHEDULES:
+        raise ValueError(f"not a schedule: {field}")
+    setattr(workspace, field, " ".join(cron.split()))
     session.add(workspace)
     session.commit()
 

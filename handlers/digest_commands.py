@@ -4,10 +4,10 @@ import contextlib
 
 from slack_sdk.errors import SlackClientError
 
-from bot import schedule, workspaces
 from bot.digest import agenda, publish
 from bot.mrkdwn import escape
 from handlers.command_request import CommandHandler, CommandRequest
+from handlers.schedules import set_schedule
 from handlers.workspace_context import workspace
 
 MAX_PREVIEW_MESSAGES = 4  # a response_url takes five posts; keep one for errors
@@ -41,22 +41,7 @@ def digest_post(req: CommandRequest) -> None:
 
 
 def digest_schedule(req: CommandRequest) -> None:
-    cron = " ".join(req.args)
-    with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
-        cron = cron or ws.digest_cron
-        shown = escape(cron.replace("`", "'"))[:120]
-        try:
-            fires = schedule.validate(cron, schedule.zone(ws.timezone), req.runtime.clock.now())
-        except schedule.ScheduleTooFrequent as exc:
-            req.reply(req.t("schedule.too_often", cron=shown, gap=exc.gap))
-            return
-        except schedule.InvalidSchedule as exc:
-            req.reply(req.t("schedule.invalid", cron=shown, error=escape(str(exc))))
-            return
-        workspaces.set_digest_cron(session, ws, cron)
-    when = ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
-    req.reply(req.t("digest.schedule_done", cron=shown, tz=ws.timezone, next=when))
+    set_schedule(req, "digest_cron", "digest.schedule_done")
 
 
 def agenda_draft(req: CommandRequest) -> None:

@@ -7,6 +7,7 @@ from sqlmodel import col, select
 from bot import blocks, checkins, command_parser, fanout, members, schedule, workspaces
 from bot.mrkdwn import escape
 from handlers.command_request import CommandHandler, CommandRequest
+from handlers.schedules import set_schedule, when
 from handlers.workspace_context import workspace
 from storage.models import Member, MemberStatus
 
@@ -36,27 +37,14 @@ def checkin_status(req: CommandRequest) -> None:
         ws = workspace(req.runtime, session, req.team_id)
     tz = schedule.zone(ws.timezone)
     fires = schedule.next_fires(ws.checkin_cron, tz, req.runtime.clock.now())
-    req.reply(req.t("schedule.current", cron=ws.checkin_cron, tz=ws.timezone, next=_when(fires)))
+    req.reply(req.t("schedule.current", cron=ws.checkin_cron, tz=ws.timezone, next=when(fires)))
 
 
 def checkin_schedule(req: CommandRequest) -> None:
     if not req.args:
         checkin_status(req)
         return
-    cron = " ".join(req.args)  # tolerate a missing pair of quotes
-    shown = escape(cron.replace("`", "'"))[:120]
-    with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
-        try:
-            fires = schedule.validate(cron, schedule.zone(ws.timezone), req.runtime.clock.now())
-        except schedule.ScheduleTooFrequent as exc:
-            req.reply(req.t("schedule.too_often", cron=shown, gap=exc.gap))
-            return
-        except schedule.InvalidSchedule as exc:
-            req.reply(req.t("schedule.invalid", cron=shown, error=escape(str(exc))))
-            return
-        workspaces.set_checkin_cron(session, ws, cron)
-    req.reply(req.t("schedule.done", cron=ws.checkin_cron, tz=ws.timezone, next=_when(fires)))
+    set_schedule(req, "checkin_cron", "schedule.done")
 
 
 def checkin_now(req: CommandRequest) -> None:
@@ -123,10 +111,6 @@ def facilitators_add(req: CommandRequest) -> None:
         workspace(req.runtime, session, req.team_id)
         workspaces.add_facilitator(session, req.team_id, user, req.user_id, req.runtime.clock.now())
     req.reply(req.t("facilitators.added", user_id=user))
-
-
-def _when(fires: list) -> str:
-    return ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
 
 
 HANDLERS: dict[str, CommandHandler] = {

@@ -6,13 +6,14 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import blocks, schedule, workspaces
+from bot import blocks
 from bot.authz import is_facilitator
 from bot.matching import intros, service
 from bot.mrkdwn import escape
 from bot.runtime import Runtime
 from handlers import request
 from handlers.command_request import CommandHandler, CommandRequest
+from handlers.schedules import set_schedule
 from handlers.workspace_context import workspace
 from storage.models import Member
 
@@ -70,23 +71,7 @@ def match_run(req: CommandRequest) -> None:
 
 
 def match_schedule(req: CommandRequest) -> None:
-    cron = " ".join(req.args)
-    with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
-        if not cron:
-            cron = ws.match_cron
-        shown = escape(cron.replace("`", "'"))[:120]
-        try:
-            fires = schedule.validate(cron, schedule.zone(ws.timezone), req.runtime.clock.now())
-        except schedule.ScheduleTooFrequent as exc:
-            req.reply(req.t("schedule.too_often", cron=shown, gap=exc.gap))
-            return
-        except schedule.InvalidSchedule as exc:
-            req.reply(req.t("schedule.invalid", cron=shown, error=escape(str(exc))))
-            return
-        workspaces.set_match_cron(session, ws, cron)
-    when = ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
-    req.reply(req.t("match.schedule_done", cron=shown, tz=ws.timezone, next=when))
+    set_schedule(req, "match_cron", "match.schedule_done")
 
 
 def register(app: App, runtime: Runtime) -> None:

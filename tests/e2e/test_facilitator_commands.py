@@ -102,3 +102,23 @@ def test_a_double_clicked_checkin_now_is_one_round(slack: LocalSlack) -> None:
     with slack.db.session() as session:
         assert len(session.exec(select(CheckinDelivery)).all()) == 1
     assert len(slack.api.messages_to(MANILA)) == 1
+
+
+@pytest.mark.parametrize(
+    ("command", "field", "says"),
+    [
+        ("checkin schedule", "checkin_cron", "Check-ins now go out"),
+        ("match schedule", "match_cron", "Matches now run"),
+        ("digest schedule", "digest_cron", "Digests now go out"),
+    ],
+)
+def test_each_schedule_is_validated_and_stored(
+    slack: LocalSlack, command: str, field: str, says: str
+) -> None:
+    before = getattr(_workspace(slack), field)
+    assert "at most once a day" in text_of(slack.command(FACILITATOR, f'{command} "*/10 * * * *"'))
+    assert "not a schedule I understand" in text_of(slack.command(FACILITATOR, f"{command} nonsense"))
+    assert getattr(_workspace(slack), field) == before
+    reply = text_of(slack.command(FACILITATOR, f'{command} "0  8 * * wed"'))
+    assert says in reply and "Wed 02 Dec 08:00" in reply
+    assert getattr(_workspace(slack), field) == "0 8 * * wed"

@@ -1,0 +1,30 @@
+"""Setting one of the workspace's schedules (check-ins, matches, digest) from a command."""
+
+from bot import schedule, workspaces
+from bot.mrkdwn import escape
+from handlers.command_request import CommandRequest
+from handlers.workspace_context import workspace
+
+
+def when(fires: list) -> str:
+    return ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
+
+
+def set_schedule(req: CommandRequest, field: str, done_key: str) -> None:
+    """Validate `/convene … schedule "<cron>"` (quotes optional) and store it in `field`;
+    without a cron, re-confirm the current one. Refusals say why and change nothing."""
+    with req.runtime.db.session() as session:
+        ws = workspace(req.runtime, session, req.team_id)
+        cron = " ".join(req.args) or getattr(ws, field)
+        shown = escape(cron.replace("`", "'"))[:120]
+        try:
+            fires = schedule.validate(cron, schedule.zone(ws.timezone), req.runtime.clock.now())
+        except schedule.ScheduleTooFrequent as exc:
+            req.reply(req.t("schedule.too_often", cron=shown, gap=exc.gap))
+            return
+        except schedule.InvalidSchedule as exc:
+            req.reply(req.t("schedule.invalid", cron=shown, error=escape(str(exc))))
+            return
+        workspaces.set_cron(session, ws, field, cron)
+        stored = escape(getattr(ws, field))
+    req.reply(req.t(done_key, cron=stored, tz=ws.timezone, next=when(fires)))

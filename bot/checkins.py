@@ -23,7 +23,7 @@ from storage.models import (
     TagSource,
     Workspace,
 )
-from storage.queries import insert_ignoring_duplicates
+from storage.queries import claimed, insert_ignoring_duplicates
 
 GRACE = timedelta(hours=12)  # how late a scheduled check-in may still go out
 OPEN_FOR = timedelta(days=7)  # a plain DM counts as an answer this long after the check-in
@@ -153,7 +153,8 @@ def expire_stale(session: Session, now: datetime) -> int:
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:
     """Atomically take a delivery for sending. Only one instance's UPDATE can match."""
-    result = session.execute(
+    return claimed(
+        session,
         update(CheckinDelivery)
         .where(
             col(CheckinDelivery.id) == delivery_id,
@@ -163,10 +164,8 @@ def claim(session: Session, delivery_id: int, now: datetime) -> bool:
             status=DeliveryStatus.SENDING,
             claimed_at=now,
             attempts=CheckinDelivery.attempts + 1,  # type: ignore[operator]
-        )
+        ),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
@@ -211,17 +210,16 @@ def reminders_due(session: Session, workspace: Workspace, now: datetime) -> list
 
 def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
     """At most one reminder, ever: the timestamp is the claim."""
-    result = session.execute(
+    return claimed(
+        session,
         update(CheckinDelivery)
         .where(
             col(CheckinDelivery.id) == delivery_id,
             col(CheckinDelivery.reminder_sent_at).is_(None),
             CheckinDelivery.status == DeliveryStatus.SENT,
         )
-        .values(reminder_sent_at=now)
+        .values(reminder_sent_at=now),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------- answers

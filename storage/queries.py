@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -42,3 +43,11 @@ def _with_defaults(table: Any, row: dict[str, Any]) -> dict[str, Any]:
         elif default.is_scalar:
             filled[column.name] = default.arg
     return filled
+
+
+def claimed(session: Session, statement: Update) -> bool:
+    """Run a conditional UPDATE that only one caller can win (e.g. `… WHERE claimed_at IS
+    NULL`), commit, and say whether this caller won. The database is the lock."""
+    result = session.execute(statement)  # type: ignore[call-overload]
+    session.commit()
+    return result.rowcount == 1

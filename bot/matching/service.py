@@ -26,7 +26,7 @@ from storage.models import (
     PainPoint,
     Workspace,
 )
-from storage.queries import insert_ignoring_duplicates
+from storage.queries import claimed, insert_ignoring_duplicates
 
 POOL_WINDOW = timedelta(days=7)  # answers since about the last round
 HISTORY = timedelta(weeks=12)  # how far back repeat partners are remembered
@@ -275,23 +275,21 @@ def _rederive(stored: StoredGroup, by_id: dict[int, Candidate], pool: Pool) -> N
 
 
 def claim_round(session: Session, round_id: int, now: datetime) -> bool:
-    result = session.execute(
+    return claimed(
+        session,
         update(MatchRound)
         .where(col(MatchRound.id) == round_id, MatchRound.status == MatchRoundStatus.PREVIEW)
-        .values(status=MatchRoundStatus.SENDING)
+        .values(status=MatchRoundStatus.SENDING),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def claim_intro(session: Session, group_id: int, now: datetime) -> bool:
-    result = session.execute(
+    return claimed(
+        session,
         update(MatchGroup)
         .where(col(MatchGroup.id) == group_id, col(MatchGroup.intro_claimed_at).is_(None))
-        .values(intro_claimed_at=now)
+        .values(intro_claimed_at=now),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def intro_done(
@@ -333,17 +331,16 @@ def unsent_intros(session: Session, team_id: str) -> list[int]:
 
 
 def claim_left_out_notice(session: Session, round_id: int, member_id: int, now: datetime) -> bool:
-    result = session.execute(
+    return claimed(
+        session,
         update(MatchLeftOut)
         .where(
             col(MatchLeftOut.round_id) == round_id,
             col(MatchLeftOut.member_id) == member_id,
             col(MatchLeftOut.notified_at).is_(None),
         )
-        .values(notified_at=now)
+        .values(notified_at=now),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def followups_due(session: Session, team_id: str, now: datetime) -> list[int]:
@@ -363,13 +360,12 @@ def followups_due(session: Session, team_id: str, now: datetime) -> list[int]:
 
 
 def claim_followup(session: Session, group_id: int, now: datetime) -> bool:
-    result = session.execute(
+    return claimed(
+        session,
         update(MatchGroup)
         .where(col(MatchGroup.id) == group_id, col(MatchGroup.followup_claimed_at).is_(None))
-        .values(followup_claimed_at=now)
+        .values(followup_claimed_at=now),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined]
 
 
 def record_followup(

@@ -146,14 +146,15 @@ class Demo:
         }
 
     def reminders(self) -> None:
-        reminder = self.slack.runtime.texts.get("checkin.reminder_notification")
+        texts = self.slack.runtime.texts
+        reminder = {texts.get("checkin.reminder_notification", lang) for lang in texts.languages()}
         self.clock.advance(timedelta(hours=24))
         for _ in range(2):  # a second pass must not remind anyone twice
             self.slack.tick()
         reminded = [
             self.name_of_channel(call.params["channel"])
             for call in self.slack.api.calls_to("chat.postMessage")
-            if call.params.get("text") == reminder
+            if call.params.get("text") in reminder
         ]
         self.say(
             "5. 24 hours after their check-in, one gentle reminder to those who have not answered "

@@ -7,6 +7,7 @@ from sqlmodel import select
 
 from bot.clock import ManualClock
 from bot.standin.harness import LocalSlack, wait_for
+from bot.texts import Texts
 from storage.models import (
     Answer,
     AnswerTag,
@@ -19,6 +20,10 @@ from storage.models import (
 from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, text_of
 
 pytestmark = pytest.mark.e2e
+
+SPANISH = Texts.load()
+DETAILS_ES = SPANISH.get("checkin.details_button", "es-LA")
+SAVED_ES = SPANISH.get("checkin.dm_saved", "es-LA", length="x").split(" (")[0]
 
 
 def _start_round(slack: LocalSlack, *users: str) -> dict:
@@ -128,10 +133,8 @@ def test_editing_the_answer_reopens_the_form_prefilled_and_keeps_one_answer(
 def test_a_plain_dm_reply_is_stored_as_the_answer(slack: LocalSlack) -> None:
     _start_round(slack, MEXICO)
     slack.events.dm(MEXICO, "No tenemos presupuesto para los foros regionales.")
-    reply = wait_for(
-        lambda: [m for m in slack.api.messages_to(MEXICO) if "Saved as your check-in" in text_of(m)]
-    )
-    assert "Add details" in text_of(reply[0])
+    reply = wait_for(lambda: [m for m in slack.api.messages_to(MEXICO) if SAVED_ES in text_of(m)])
+    assert DETAILS_ES in text_of(reply[0])  # Jorge's Slack is in Spanish
     [answer] = _answers(slack)
     assert (answer.text, answer.source) == (
         "No tenemos presupuesto para los foros regionales.",
@@ -145,7 +148,7 @@ def test_add_details_after_a_dm_answer_asks_only_the_structured_questions(
 ) -> None:
     _start_round(slack, MEXICO)
     slack.events.dm(MEXICO, "Reorganización del ministerio otra vez.")
-    reply = wait_for(lambda: [m for m in slack.api.messages_to(MEXICO) if "Add details" in text_of(m)])[0]
+    reply = wait_for(lambda: [m for m in slack.api.messages_to(MEXICO) if DETAILS_ES in text_of(m)])[0]
     view = slack.click_for_view(MEXICO, reply, "checkin_details")
     assert [b["block_id"] for b in view["blocks"]] == ["pains", "support", "match", "consent"]
     values = _modal_values("ignored")

@@ -1,0 +1,196 @@
+"""Translations in `prompts/<xx>.toml`: same shape as English, same placeholders, within Slack's
+limits, and picked by the member's Slack locale with a key-by-key fallback to English."""
+
+import string
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.texts import Texts
+
+PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
+TRANSLATIONS = ["es", "fr"]
+
+# Tables a member sees, and the member-facing keys of `[match]`: each translation covers them all.
+MEMBER_TABLES = ["checkin", "modal", "profile", "join", "pause", "resume", "leave", "me", "home", "forget"]
+MEMBER_MATCH_KEYS = [
+    "intro_header", "intro", "intro_no_shared", "contexts", "own_words_header", "own_words_line",
+    "meeting", "meeting_stretched", "meeting_none", "meeting_time", "starter_header", "footer",
+    "followup", "followup_notification", "met_button", "not_met_button", "helped_button",
+    "not_helped_button", "thanks_met", "thanks_not_met", "thanks_helped", "thanks_not_helped",
+    "not_yours", "left_out_alone", "left_out_avoided", "paused_ignored", "no_shared", "starters",
+]  # fmt: skip
+
+# Slack's limits (Block Kit): modal title/submit/close and confirm buttons 24 characters,
+# option texts 75, placeholders 150, buttons 75 (30 keeps them on one line on a phone).
+TITLE_LIMIT = 24
+OPTION_LIMIT = 75
+PLACEHOLDER_LIMIT = 150
+BUTTON_LIMIT = 30
+TITLES = [
+    "modal.title", "modal.details_title", "modal.submit", "modal.close", "profile.title",
+    "profile.submit", "forget.confirm_yes", "forget.confirm_no",
+]  # fmt: skip
+OPTIONS = ["modal.match_option", "modal.consent_option", "profile.lead_option"]
+PLACEHOLDERS = [
+    "modal.challenge_placeholder", "modal.pains_placeholder", "profile.country_placeholder",
+    "profile.agency_placeholder",
+]  # fmt: skip
+BUTTONS = [
+    "checkin.answer_button", "checkin.skip_button", "checkin.pause_button", "checkin.edit_button",
+    "checkin.details_button", "join.profile_button", "forget.button", "match.met_button",
+    "match.not_met_button", "match.helped_button", "match.not_helped_button",
+]  # fmt: skip
+
+
+def _load(language: str) -> dict:
+    return tomllib.loads((PROMPTS / f"{language}.toml").read_text("utf-8"))
+
+
+def _leaves(table: dict, prefix: str = "") -> Iterator[tuple[str, object]]:
+    for key, value in table.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, dict):
+            yield from _leaves(value, f"{path}.")
+        else:
+            yield path, value
+
+
+def _value(table: dict, dotted: str) -> object:
+    node: object = table
+    for part in dotted.split("."):
+        assert isinstance(node, dict) and part in node, f"missing {dotted}"
+        node = node[part]
+    return node
+
+
+def _placeholders(text: str) -> set[str]:
+    return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [item for item in value if isinstance(item, str)]
+    return []
+
+
+ENGLISH = _load("en")
+ENGLISH_LEAVES = dict(_leaves(ENGLISH))
+
+
+@pytest.fixture(params=TRANSLATIONS)
+def language(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def translation(language: str) -> dict:
+    return _load(language)
+
+
+def test_every_translated_key_exists_in_english(language: str, translation: dict) -> None:
+    stray = [key for key, _ in _leaves(translation) if key not in ENGLISH_LEAVES]
+    assert stray == [], f"{language}.toml has keys English does not: {stray}"
+
+
+def test_every_translated_value_has_the_english_type(translation: dict) -> None:
+    for key, value in _leaves(translation):
+        if key in ENGLISH_LEAVES:
+            english = ENGLISH_LEAVES[key]
+            assert type(value) is type(english), key
+            if isinstance(value, list):
+                assert all(type(item) is str for item in value), key
+
+
+def test_lists_keep_the_english_length(translation: dict) -> None:
+    # The support scale maps option n to score n; the starters rotate by group id.
+    for key, value in _leaves(translation):
+        if isinstance(value, list):
+            assert len(value) == len(ENGLISH_LEAVES[key]), key
+
+
+def test_placeholders_are_exactly_the_english_ones(translation: dict) -> None:
+    for key, value in _leaves(translation):
+        if key not in ENGLISH_LEAVES:
+            continue  # reported by test_every_translated_key_exists_in_english
+        english = ENGLISH_LEAVES[key]
+        for i, text in enumerate(_strings(value)):
+            expected = _strings(english)[i] if isinstance(english, list) else english
+            assert _placeholders(text) == _placeholders(expected), key
+
+
+def test_every_member_facing_text_is_translated(translation: dict) -> None:
+    required = [key for key in ENGLISH_LEAVES if key.split(".")[0] in MEMBER_TABLES]
+    required += [f"match.{key}" for key in MEMBER_MATCH_KEYS]
+    translated = dict(_leaves(translation))
+    missing = [key for key in required if key not in translated]
+    assert missing == []
+    untouched = [k for k in required if translated[k] == ENGLISH_LEAVES[k] and _has_words(translated[k])]
+    assert untouched == [], f"left in English: {untouched}"
+
+
+def _has_words(value: object) -> bool:
+    """Texts with prose in them (not `Convene`, `2`, or a bare `{date} · {excerpt}` line)."""
+    prose = ["".join(literal for literal, *_ in string.Formatter().parse(text)) for text in _strings(value)]
+    return any(sum(ch.isalpha() for ch in p) > 8 for p in prose)
+
+
+def test_slack_length_limits_hold(language: str, translation: dict) -> None:
+    for key, limit in (
+        [(k, TITLE_LIMIT) for k in TITLES]
+        + [(k, OPTION_LIMIT) for k in OPTIONS]
+        + [(k, PLACEHOLDER_LIMIT) for k in PLACEHOLDERS]
+        + [(k, BUTTON_LIMIT) for k in BUTTONS]
+    ):
+        text = _value(translation, key)
+        assert isinstance(text, str) and 0 < len(text) <= limit, f"{language} {key}: {len(text)} > {limit}"
+    for option in _value(translation, "modal.support_options"):
+        assert 0 < len(option) <= OPTION_LIMIT, f"{language} support option {option!r}"
+
+
+def test_english_respects_the_same_limits() -> None:
+    # So that the limits above are Slack's, not ones English itself breaks.
+    for key in TITLES:
+        assert len(_value(ENGLISH, key)) <= TITLE_LIMIT, key
+    for key in BUTTONS:
+        assert len(_value(ENGLISH, key)) <= BUTTON_LIMIT, key
+
+
+def test_a_spanish_locale_gets_spanish() -> None:
+    question = Texts.load().get("checkin.question", "es-LA")
+    assert question.startswith("¿") and "desafío" in question
+    assert question == _value(_load("es"), "checkin.question")
+
+
+def test_a_french_locale_gets_french() -> None:
+    question = Texts.load().get("checkin.question", "fr-FR")
+    assert "défi" in question and question.endswith("?")
+    assert question == _value(_load("fr"), "checkin.question")
+
+
+def test_english_and_unknown_locales_get_english() -> None:
+    texts = Texts.load()
+    english = _value(ENGLISH, "checkin.question")
+    assert texts.get("checkin.question", "en-US") == english
+    assert texts.get("checkin.question", "ja-JP") == english
+    assert texts.get("checkin.question") == english
+
+
+@pytest.mark.parametrize("locale", ["es-LA", "fr-FR"])
+def test_a_key_left_untranslated_falls_back_to_english(locale: str) -> None:
+    language = locale.split("-")[0]
+    assert "help_header" not in _load(language).get("commands", {})  # deliberately untranslated
+    text = Texts.load().get("commands.help_header", locale, community="OGP")
+    assert text == _value(ENGLISH, "commands.help_header").format(community="OGP")
+
+
+def test_lists_and_formatting_work_through_the_loader() -> None:
+    texts = Texts.load()
+    assert texts.list("modal.support_options", "es-LA") == _value(_load("es"), "modal.support_options")
+    assert texts.list("match.starters", "fr-FR") == _value(_load("fr"), "match.starters")
+    saved = texts.get("profile.saved", "es-LA", country="México", agency="SFP")
+    assert "México · SFP" in saved and saved != texts.get("profile.saved", country="México", agency="SFP")

@@ -29,14 +29,12 @@ is ever logged: they carry members' words.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import json
 import logging
 import math
 import re
 import secrets
-import socket
 import threading
 import time
 from collections import deque
@@ -46,6 +44,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
+
+from bot.standin.loopback import serve_in_thread, shut_down
 
 logger = logging.getLogger(__name__)
 
@@ -349,9 +349,7 @@ class OpenAIStandIn:
             return self
         self._stopping.clear()
         server = _Server(self)
-        thread = threading.Thread(target=server.serve_forever, name="openai-standin", daemon=True)
-        thread.start()
-        self._server, self._thread = server, thread
+        self._server, self._thread = server, serve_in_thread(server, "openai-standin")
         return self
 
     def stop(self) -> None:
@@ -359,16 +357,7 @@ class OpenAIStandIn:
         if server is None or thread is None:
             return
         self._stopping.set()  # cuts short any delay_next() sleep
-        # serve_forever() notices shutdown() only when its select() wakes (0.5 s poll); a
-        # throwaway connection wakes it at once.
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection(server.server_address[:2], timeout=1).close()
-            stopper.join(timeout=0.05)
-        server.server_close()
-        thread.join(timeout=5)
+        shut_down(server, thread)
         self._server, self._thread = None, None
 
     def __enter__(self) -> OpenAIStandIn:

@@ -27,7 +27,6 @@ import json
 import logging
 import math
 import secrets
-import socket
 import threading
 import time
 from collections import deque
@@ -43,6 +42,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.standin.block_rules import message_block_problems, view_problems
+from bot.standin.loopback import serve_in_thread, shut_down
 
 logger = logging.getLogger(__name__)
 
@@ -397,26 +397,14 @@ class SlackStandIn:
         if self._server is not None:
             return self
         server = _Server(self)
-        thread = threading.Thread(target=server.serve_forever, name="slack-standin", daemon=True)
-        thread.start()
-        self._server, self._thread = server, thread
+        self._server, self._thread = server, serve_in_thread(server, "slack-standin")
         return self
 
     def stop(self) -> None:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
-        # serve_forever() only notices shutdown() when select() returns, which
-        # would otherwise take up to its 0.5 s poll interval on every stop; a
-        # throwaway connection wakes it at once.
-        stopper = threading.Thread(target=server.shutdown, daemon=True)
-        stopper.start()
-        while stopper.is_alive():
-            with contextlib.suppress(OSError):
-                socket.create_connection(server.server_address[:2], timeout=1).close()
-            stopper.join(timeout=0.05)
-        server.server_close()
-        thread.join(timeout=5)
+        shut_down(server, thread)
         self._server, self._thread = None, None
 
     @property

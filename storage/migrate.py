@@ -11,8 +11,9 @@ from sqlmodel import SQLModel
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
-# APScheduler owns its job table; migrations must neither create nor drop it.
-FOREIGN_TABLES = {"apscheduler_jobs"}
+# Tables other libraries own (APScheduler's jobs; slack-sdk's OAuth stores, created by 0005
+# from slack-sdk's own definitions): autogenerate must leave them alone.
+FOREIGN_TABLES = {"apscheduler_jobs", "slack_installations", "slack_bots", "slack_oauth_states"}
 
 
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:

@@ -75,6 +75,12 @@ class Member(SQLModel, table=True):
     intros_ignored: int = Field(default=0)
     # Opted in to be suggested as a session lead in the convening's draft agenda.
     can_lead: bool = Field(default=False)
+    # Member's own settings (App Home). `language` None = follow the Slack locale.
+    language: str | None = Field(default=None, max_length=8)
+    checkin_every_weeks: int = Field(default=1)  # 1 weekly, 2 fortnightly, 4 monthly
+    matching_enabled: bool = Field(default=True)
+    # Pre-ticks "you may quote me anonymously" on the check-in form; off unless chosen.
+    quote_consent_default: bool = Field(default=False)
     joined_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -346,3 +352,23 @@ class DigestPost(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=120)
     posted_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class SlackDelivery(SQLModel, table=True):
+    """An event or interaction already handled. Slack retries a delivery it thinks failed
+    (`X-Slack-Retry-Num`), and two instances behind a load balancer may each get a copy;
+    the primary key (`event:<event_id>`, `trigger:<trigger_id>`) lets exactly one through."""
+
+    key: str = Field(primary_key=True, max_length=200)
+    team_id: str = Field(default="", max_length=32)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SchedulerLease(SQLModel, table=True):
+    """Which instance runs the scheduled jobs. The holder renews it every tick; another
+    instance takes it over once it has expired (the holder died or hung)."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    holder: str = Field(max_length=128)
+    acquired_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

@@ -1,11 +1,13 @@
 """How many Slack API calls a check-in round makes, and how long it takes to fan out.
 
-Run: python -m benchmarks.checkin_round [--members 1000] [--latency 0.0] [--postgres URL]
+Run: python -m benchmarks.checkin_round [--members 1000] [--latency 0.0] [--pace 1000] [--database URL]
 
 Members are created directly in the database (joining is not what is measured); the round
 is then started the way a facilitator starts it, with a signed `/convene checkin now` over
 HTTP, and separately by the scheduler's tick. The Slack side is the loopback stand-in, so
-`--latency` adds a simulated network round trip per call."""
+`--latency` adds a simulated network round trip per call. `--pace` is Convene's message
+pace (CONVENE_SLACK_MESSAGES_PER_SECOND); the stand-in sets no limit here, so the default is
+high enough to measure Convene's own cost (see `checkin_round_paced` for a limited Slack)."""
 
 import argparse
 import tempfile
@@ -19,7 +21,7 @@ from bot import members
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.directory import SlackProfile
-from bot.standin.harness import LocalSlack
+from bot.standin.harness import LocalSlack, wait_for
 from storage.models import Workspace
 
 ZONES = ["Asia/Manila", "America/Mexico_City", "Europe/Madrid", "Africa/Nairobi", "America/Bogota",
@@ -40,14 +42,17 @@ def populate(slack: LocalSlack, count: int, now: datetime) -> list[str]:
     return users
 
 
-def measure_manual(url: str, count: int, latency: float) -> None:
+def measure_manual(url: str, count: int, latency: float, pace: float) -> None:
     clock = ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
-    settings = Settings(facilitators=frozenset({FACILITATOR}))
+    settings = Settings(facilitators=frozenset({FACILITATOR}), slack_messages_per_second=pace)
     with LocalSlack(url, clock=clock, settings=settings, latency=latency) as slack:
         populate(slack, count, clock.now())
         slack.api.reset_calls()
         started = time.perf_counter()
-        reply = slack.command(FACILITATOR, "checkin now")
+        slack.events.command(FACILITATOR, "checkin now")
+        reply = wait_for(
+            lambda: [r for r in slack.api.responses() if "round started" in r.get("text", "")], timeout=600
+        )[0]
         seconds = time.perf_counter() - started
         calls = Counter(c.method for c in slack.api.calls)
         per_member_dm = len({c.params["channel"] for c in slack.api.calls_to("chat.postMessage")})
@@ -66,9 +71,10 @@ def measure_manual(url: str, count: int, latency: float) -> None:
     print(f"  fan-out wall time: {seconds:.2f} s ({count / seconds:.0f} DMs/s)")
 
 
-def measure_scheduled(url: str, count: int, latency: float) -> None:
+def measure_scheduled(url: str, count: int, latency: float, pace: float) -> None:
     clock = ManualClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC))
-    with LocalSlack(url, clock=clock, latency=latency) as slack:
+    settings = Settings(slack_messages_per_second=pace)
+    with LocalSlack(url, clock=clock, settings=settings, latency=latency) as slack:
         populate(slack, count, clock.now())
         slack.api.reset_calls()
         clock.set(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
@@ -97,15 +103,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added to every Slack call")
+    parser.add_argument("--pace", type=float, default=1000.0, help="Convene's messages a second")
     parser.add_argument("--database", help="a PostgreSQL URL (default: temporary SQLite files)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         for measure, name in ((measure_manual, "a.db"), (measure_scheduled, "b.db")):
             if args.database:
                 with fresh_schema(args.database) as url:
-                    measure(url, args.members, args.latency)
+                    measure(url, args.members, args.latency, args.pace)
             else:
-                measure(f"sqlite:///{Path(tmp) / name}", args.members, args.latency)
+                measure(f"sqlite:///{Path(tmp) / name}", args.members, args.latency, args.pace)
 
 
 if __name__ == "__main__":

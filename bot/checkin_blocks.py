@@ -7,6 +7,7 @@ from bot.blocks import button as _button
 from bot.blocks import context as _context
 from bot.blocks import section as _section
 from bot.directory import first_name
+from bot.members import language_of
 from bot.mrkdwn import escape, is_number
 from bot.texts import Texts
 from storage.models import Answer, Member, PainPoint
@@ -28,7 +29,7 @@ def _name(member: Member) -> str:
 
 
 def checkin_message(texts: Texts, member: Member, delivery_id: int, community: str) -> tuple[str, Blocks]:
-    loc = member.locale
+    loc = language_of(member)
     question = texts.get("checkin.question", loc)
     blocks = [
         {
@@ -44,7 +45,7 @@ def checkin_message(texts: Texts, member: Member, delivery_id: int, community: s
 
 
 def reminder_message(texts: Texts, member: Member, delivery_id: int) -> tuple[str, Blocks]:
-    loc = member.locale
+    loc = language_of(member)
     blocks = [
         _section(
             f"*{texts.get('checkin.reminder_header', loc)}*\n"
@@ -69,7 +70,7 @@ def _actions(texts: Texts, loc: str, delivery_id: int) -> dict[str, Any]:
 
 
 def answered_message(texts: Texts, member: Member, delivery_id: int) -> tuple[str, Blocks]:
-    loc = member.locale
+    loc = language_of(member)
     text = texts.get("checkin.answered", loc, first_name=_name(member))
     blocks = [
         _section(text),
@@ -89,7 +90,7 @@ def status_message(text: str) -> tuple[str, Blocks]:
 def dm_saved_message(
     texts: Texts, member: Member, delivery_id: int, answer_id: int, length: int, long: bool
 ) -> tuple[str, Blocks]:
-    loc = member.locale
+    loc = language_of(member)
     key = "checkin.dm_saved_long" if long else "checkin.dm_saved"
     text = texts.get(key, loc, length=f"{length:,}")
     button = _button(texts.get("checkin.details_button", loc), DETAILS, f"{delivery_id}:{answer_id}")
@@ -107,7 +108,7 @@ def checkin_modal(
 ) -> dict[str, Any]:
     """The answer form. `details_only` is for a DM answer: the text is already stored (and may
     be longer than a modal input allows), so only the structured questions are asked."""
-    loc = member.locale
+    loc = language_of(member)
     blocks: Blocks = []
     if not details_only:
         text_input: dict[str, Any] = {
@@ -148,22 +149,25 @@ def checkin_modal(
             optional=True,
         )
     )
-    blocks.append(
-        _input(
-            "match",
-            texts.get("modal.match_label", loc),
-            _checkbox(
-                texts.get("modal.match_option", loc),
-                answer is not None and bool(answer.wants_match),
-            ),
-            optional=True,
+    if member.matching_enabled:  # with matching off in App Home, the form doesn't offer it
+        blocks.append(
+            _input(
+                "match",
+                texts.get("modal.match_label", loc),
+                _checkbox(
+                    texts.get("modal.match_option", loc),
+                    answer is not None and bool(answer.wants_match),
+                ),
+                optional=True,
+            )
         )
-    )
+    # A new answer starts from the member's App Home default; an edit keeps what they chose.
+    consent = answer.consent_quote if answer is not None else member.quote_consent_default
     blocks.append(
         _input(
             "consent",
             texts.get("modal.consent_label", loc),
-            _checkbox(texts.get("modal.consent_option", loc), answer is not None and answer.consent_quote),
+            _checkbox(texts.get("modal.consent_option", loc), consent),
             optional=True,
         )
     )
@@ -251,14 +255,17 @@ def read_modal_state(values: dict[str, Any]) -> dict[str, Any]:
         return value if isinstance(value, dict) else {}
 
     def selected(block_id: str) -> list[str]:
-        options = element(block_id).get("selected_options") or []
+        options = element(block_id).get("selected_options")
+        if not isinstance(options, list):
+            return []
         return [str(o.get("value")) for o in options if isinstance(o, dict)]
 
-    support = (element("support").get("selected_option") or {}).get("value")
+    chosen = element("support").get("selected_option")
+    support = chosen.get("value") if isinstance(chosen, dict) else None
     text = element("challenge").get("value")
     return {
         "text": text if isinstance(text, str) else None,
-        "has_text_field": "challenge" in (values or {}),
+        "has_text_field": isinstance(values, dict) and "challenge" in values,
         "pain_ids": [int(v) for v in selected("pains") if is_number(v)],
         "support": int(support) if support in ("1", "2", "3", "4", "5") else None,
         "wants_match": "yes" in selected("match"),

@@ -5,7 +5,7 @@ Everything here is storage logic with no Slack in it; `bot.fanout` does the send
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot import schedule
@@ -86,9 +86,50 @@ def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int
         if fire is None:
             continue
         round_ = get_or_create_round(session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED)
-        created += _add_deliveries(session, round_, group, due_at=fire)
+        created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
     session.commit()
     return created
+
+
+FREQUENCY_SLACK = timedelta(days=1)  # daylight-saving shifts and cron jitter, never a whole week
+
+
+def due_by_frequency(session: Session, members: list[Member], fire: datetime) -> list[Member]:
+    """Those of `members` whose own rhythm (`checkin_every_weeks`, set in App Home) lets them
+    be asked at this scheduled fire.
+
+    The rule: a member on every N weeks is asked unless they were already given a scheduled
+    check-in less than N weeks (minus a day) before this one. Counting from their last
+    scheduled check-in rather than from a calendar means the first round after joining,
+    resuming or changing the setting always reaches them, and on the default weekly schedule
+    a fortnightly member gets every other round and a four-weekly one every fourth. Manual
+    rounds (`checkin now`) go to everyone and don't count; expired check-ins were never sent
+    and don't count either. One query, only when someone is on a slower rhythm."""
+    slower = {m.id: m.checkin_every_weeks for m in members if m.checkin_every_weeks > 1}
+    if not slower:
+        return members
+    since = fire - timedelta(weeks=max(slower.values()))
+    last = dict(
+        session.exec(
+            select(CheckinDelivery.member_id, func.max(CheckinDelivery.due_at))
+            .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+            .where(
+                col(CheckinDelivery.member_id).in_(list(slower)),
+                CheckinRound.kind == RoundKind.SCHEDULED,
+                CheckinDelivery.status != DeliveryStatus.EXPIRED,
+                col(CheckinDelivery.due_at) > since,
+                col(CheckinDelivery.due_at) < fire,
+            )
+            .group_by(col(CheckinDelivery.member_id))
+        ).all()
+    )
+    return [
+        m
+        for m in members
+        if m.id not in slower
+        or m.id not in last
+        or fire - last[m.id] >= timedelta(weeks=slower[m.id]) - FREQUENCY_SLACK
+    ]
 
 
 def start_manual_round(
@@ -185,6 +226,60 @@ def mark_failed(session: Session, delivery_id: int, error: str, permanent: bool)
         .values(status=status, last_error=error[:120])
     )
     session.commit()
+
+
+def note_unconfirmed(session: Session, delivery_id: int, error: str) -> None:
+    """Slack never answered: the delivery stays claimed ('sending') for recovery to settle."""
+    session.execute(
+        update(CheckinDelivery).where(col(CheckinDelivery.id) == delivery_id).values(last_error=error[:120])
+    )
+    session.commit()
+
+
+def stuck_sending(
+    session: Session, team_id: str, claimed_before: datetime
+) -> list[tuple[int, str, datetime]]:
+    """Deliveries claimed for sending long ago and never settled: the instance sending them
+    died between its claim and Slack's answer. (delivery id, member's user id, claimed at)."""
+    rows = session.exec(
+        select(CheckinDelivery.id, Member.user_id, CheckinDelivery.claimed_at)
+        .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+        .join(Member, col(Member.id) == CheckinDelivery.member_id)
+        .where(
+            CheckinRound.team_id == team_id,
+            CheckinDelivery.status == DeliveryStatus.SENDING,
+            col(CheckinDelivery.claimed_at) < claimed_before,
+        )
+        .order_by(col(CheckinDelivery.id))
+    ).all()
+    return [(i, user, at) for i, user, at in rows if i is not None and at is not None]
+
+
+def settle_stuck(
+    session: Session,
+    delivery_id: int,
+    claimed_at: datetime,
+    sent: tuple[str, str] | None,
+    now: datetime,
+) -> bool:
+    """Settle a stuck delivery once Slack has said whether its message exists: sent (with the
+    message's channel and ts), or back to the queue to be sent again. Only if it is still the
+    same stuck claim, so two instances settling at once cannot both re-queue it."""
+    values: dict[str, object]
+    if sent is not None:
+        values = {"status": DeliveryStatus.SENT, "channel_id": sent[0], "message_ts": sent[1], "sent_at": now}
+    else:
+        values = {"status": DeliveryStatus.FAILED, "last_error": "recovered_unsent"}
+    return claimed(
+        session,
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            CheckinDelivery.status == DeliveryStatus.SENDING,
+            col(CheckinDelivery.claimed_at) == claimed_at,
+        )
+        .values(**values),
+    )
 
 
 def reminders_due(session: Session, workspace: Workspace, now: datetime) -> list[int]:

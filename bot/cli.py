@@ -143,26 +143,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.server import HttpServer
 
     settings = Settings.from_env(args.env_file)
-    settings.require("slack_bot_token", "slack_signing_secret")
-    runtime, app, scheduler = _start(settings)
+    if settings.distributed:
+        # Installed through OAuth in any number of workspaces: no bot token of its own.
+        settings.require("slack_signing_secret")
+    else:
+        settings.require("slack_bot_token", "slack_signing_secret")
+    runtime, app, scheduler = _start(settings, distributed=settings.distributed)
     server = HttpServer(app, runtime.db, host=args.host, port=args.port)
     _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), server.stop()))
     server.serve_forever()
     return 0
 
 
-def _start(settings: Settings) -> tuple["Runtime", "App", "BackgroundScheduler"]:
+def _start(settings: Settings, distributed: bool = False) -> tuple["Runtime", "App", "BackgroundScheduler"]:
     from bot import jobs
-    from bot.app import bootstrap_workspace, build_bolt_app, build_runtime
+    from bot.app import bootstrap_workspace, build_bolt_app, build_distributed_app, build_runtime
     from bot.scheduler import build_scheduler
     from bot.slack_client import build_web_client
 
-    client = build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
-    runtime = build_runtime(settings, client=client)
-    bootstrap_workspace(runtime, client)
-    app = build_bolt_app(runtime, client, settings.slack_signing_secret)
+    if distributed:
+        runtime = build_runtime(settings)
+        app = build_distributed_app(runtime)
+        log.info("distributed mode: install Convene in a workspace at /slack/install")
+    else:
+        client = build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+        runtime = build_runtime(settings, client=client)
+        bootstrap_workspace(runtime, client)
+        app = build_bolt_app(runtime, client, settings.slack_signing_secret)
     jobs.install(runtime)
-    scheduler = build_scheduler(runtime.db.engine)
+    scheduler = build_scheduler(settings.tick_seconds)
     scheduler.start()
     return runtime, app, scheduler
 

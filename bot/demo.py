@@ -29,7 +29,8 @@ class Demo:
     def __init__(self, out: TextIO, database_url: str) -> None:
         self.out = out
         self.clock = ManualClock(DEMO_START - timedelta(days=3))
-        settings = Settings(facilitators=frozenset({DEMO_FACILITATOR.user_id}))
+        # The stand-in sets no message limit, so the demo need not wait for Slack's pace.
+        settings = Settings(facilitators=frozenset({DEMO_FACILITATOR.user_id}), slack_messages_per_second=50)
         self.slack = LocalSlack(
             database_url, clock=self.clock, settings=settings, team_name="the OGP Points of Contact"
         )

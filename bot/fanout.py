@@ -3,11 +3,13 @@
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 
 from slack_sdk.errors import SlackApiError, SlackClientError
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from bot import checkin_blocks, checkins, members
+from bot import checkin_blocks, checkins, leadership, members, message_metadata, pacing
 from bot.directory import iter_directory
 from bot.runtime import Runtime
 from storage.models import CheckinDelivery, CheckinRound, Member, Workspace
@@ -48,7 +50,7 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
             return False
         try:
             profiles = list(iter_directory(runtime.client_for(team_id)))
-        except SlackClientError as exc:
+        except (SlackClientError, OSError) as exc:
             # Stale time zones are better than no check-ins: carry on with what we have.
             log.warning("users.list failed for %s: %s", team_id, _error_code(exc))
             return False
@@ -56,17 +58,26 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
     return True
 
 
+def lane_for(runtime: Runtime, team_id: str) -> pacing.Lane:
+    """The workspace's paced way to Slack, shared by everything that fans out to it."""
+    return pacing.lane_for(runtime.client_for(team_id), runtime.settings.slack_messages_per_second)
+
+
 def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:
+    """Send every due check-in, a few at a time, paced to the workspace's limit. Each
+    delivery is claimed in the database before it is sent, so the workers (and other
+    instances) never send one twice."""
     started = time.perf_counter()
     report = FanoutReport()
     now = runtime.clock.now()
     with runtime.db.session() as session:
         checkins.expire_stale(session, now)
         due = checkins.due_deliveries(session, now, team_id)
-    for delivery_id in due:
-        outcome = _send_checkin(runtime, delivery_id)
-        if outcome:
-            setattr(report, outcome, getattr(report, outcome) + 1)
+    for team, delivery_ids in _by_team(runtime, due).items():
+        lane = lane_for(runtime, team)
+        for outcome in lane.run_all(partial(_send_checkin, runtime, lane), delivery_ids):
+            if outcome:
+                setattr(report, outcome, getattr(report, outcome) + 1)
     report.seconds = time.perf_counter() - started
     if due:
         log.info(
@@ -79,55 +90,99 @@ def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:
     return report
 
 
-def _send_checkin(runtime: Runtime, delivery_id: int) -> str | None:
+def _by_team(runtime: Runtime, delivery_ids: list[int]) -> dict[str, list[int]]:
+    """Due deliveries grouped by workspace (each has its own limit), order kept."""
+    if not delivery_ids:
+        return {}
+    with runtime.db.session() as session:
+        teams = dict(
+            session.exec(
+                select(CheckinDelivery.id, CheckinRound.team_id)
+                .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+                .where(col(CheckinDelivery.id).in_(delivery_ids))
+            ).all()
+        )
+    grouped: dict[str, list[int]] = {}
+    for delivery_id in delivery_ids:
+        grouped.setdefault(teams[delivery_id], []).append(delivery_id)
+    return grouped
+
+
+def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str | None:
+    # Runs on a worker thread with sessions of its own, and holds no database connection
+    # while it waits for its turn or for Slack.
+    if not leadership.sending_allowed():
+        return None  # this instance lost the scheduler lease: the new leader sends the rest
     now = runtime.clock.now()
     with runtime.db.session() as session:
         if not checkins.claim(session, delivery_id, now):
             return None  # another instance (or an earlier tick) has it
         _, member, workspace = _load(session, delivery_id)
         text, blocks = checkin_blocks.checkin_message(
-            runtime.texts, member, delivery_id, community_name(runtime, workspace, member.locale)
+            runtime.texts,
+            member,
+            delivery_id,
+            community_name(runtime, workspace, members.language_of(member)),
         )
-        try:
-            response = runtime.client_for(workspace.team_id).chat_postMessage(
-                channel=member.user_id, text=text, blocks=blocks, unfurl_links=False
-            )
-        except SlackApiError as exc:
-            code = _error_code(exc)
-            permanent = code in PERMANENT_ERRORS
+    try:
+        response = lane.post_message(
+            channel=member.user_id,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            # Lets a surviving instance ask Slack whether this check-in went out (bot.recovery).
+            metadata=message_metadata.checkin_metadata(delivery_id),
+        )
+    except SlackApiError as exc:
+        # Slack answered with an error: the message does not exist, so retrying is safe.
+        code = _error_code(exc)
+        permanent = code in PERMANENT_ERRORS
+        with runtime.db.session() as session:
             checkins.mark_failed(session, delivery_id, code, permanent)
-            log.warning("check-in %d not delivered: %s", delivery_id, code)
-            return "undeliverable" if permanent else "failed"
-        except SlackClientError as exc:
-            checkins.mark_failed(session, delivery_id, type(exc).__name__, permanent=False)
-            log.warning("check-in %d not delivered: %s", delivery_id, type(exc).__name__)
-            return "failed"
+        log.warning("check-in %d not delivered: %s", delivery_id, code)
+        return "undeliverable" if permanent else "failed"
+    except (SlackClientError, OSError) as exc:
+        # A timeout or a dropped connection: Slack may well have posted it. Sending again
+        # could make a second DM, so the claim stays and bot.recovery asks Slack later.
+        with runtime.db.session() as session:
+            checkins.note_unconfirmed(session, delivery_id, type(exc).__name__)
+        log.warning(
+            "check-in %d unconfirmed (%s); recovery will check Slack", delivery_id, type(exc).__name__
+        )
+        return "failed"
+    with runtime.db.session() as session:
         checkins.mark_sent(session, delivery_id, response["channel"], response["ts"], now)
-        return "sent"
+    return "sent"
 
 
 def send_reminders(runtime: Runtime, team_id: str) -> int:
+    """One reminder to each member who hasn't answered, paced like check-ins."""
     now = runtime.clock.now()
-    sent = 0
     with runtime.db.session() as session:
         workspace = session.get(Workspace, team_id)
         if workspace is None:
             return 0
         due = checkins.reminders_due(session, workspace, now)
-        for delivery_id in due:
-            if not checkins.claim_reminder(session, delivery_id, now):
-                continue
-            delivery, member, _ = _load(session, delivery_id)
-            text, blocks = checkin_blocks.reminder_message(runtime.texts, member, delivery_id)
-            try:
-                runtime.client_for(team_id).chat_postMessage(
-                    channel=delivery.channel_id or member.user_id, text=text, blocks=blocks
-                )
-                sent += 1
-            except SlackClientError as exc:
-                # One reminder is a courtesy, not a promise: don't retry and risk two.
-                log.warning("reminder %d not delivered: %s", delivery_id, _error_code(exc))
-    return sent
+    if not due:
+        return 0
+    lane = lane_for(runtime, team_id)
+    return sum(lane.run_all(partial(_send_reminder, runtime, lane, now=now), due))
+
+
+def _send_reminder(runtime: Runtime, lane: pacing.Lane, delivery_id: int, *, now: datetime) -> int:
+    with runtime.db.session() as session:
+        if not checkins.claim_reminder(session, delivery_id, now):
+            return 0
+        delivery, member, _ = _load(session, delivery_id)
+        text, blocks = checkin_blocks.reminder_message(runtime.texts, member, delivery_id)
+    channel = delivery.channel_id or member.user_id
+    try:
+        lane.post_message(channel=channel, text=text, blocks=blocks)
+    except SlackClientError as exc:
+        # One reminder is a courtesy, not a promise: don't retry and risk two.
+        log.warning("reminder %d not delivered: %s", delivery_id, _error_code(exc))
+        return 0
+    return 1
 
 
 def _load(session: Session, delivery_id: int) -> tuple[CheckinDelivery, Member, Workspace]:

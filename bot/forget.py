@@ -13,6 +13,20 @@ def forget(session: Session, member: Member) -> int:
     tags, matches and avoid lists; scrubs their words from theme examples. Returns how many
     answers went. Digests already posted keep only their anonymous counts."""
     answers = list(session.exec(select(Answer).where(Answer.member_id == member.id)).all())
+    scrub_theme_examples(session, answers)
+    session.execute(
+        delete(Facilitator).where(
+            col(Facilitator.team_id) == member.team_id, col(Facilitator.user_id) == member.user_id
+        )
+    )
+    session.delete(member)
+    session.commit()
+    return len(answers)
+
+
+def scrub_theme_examples(session: Session, answers: list[Answer]) -> None:
+    """Take these answers' words out of the example phrases of the themes they were part of
+    (the phrases were quoted with consent that is now gone). The caller commits."""
     theme_ids = set(
         session.exec(
             select(ThemeAnswer.theme_id).where(
@@ -28,11 +42,3 @@ def forget(session: Session, member: Member) -> int:
         ]
         theme.examples = json.dumps(examples)
         session.add(theme)
-    session.execute(
-        delete(Facilitator).where(
-            col(Facilitator.team_id) == member.team_id, col(Facilitator.user_id) == member.user_id
-        )
-    )
-    session.delete(member)
-    session.commit()
-    return len(answers)

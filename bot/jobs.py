@@ -1,11 +1,13 @@
-"""The scheduler's work. APScheduler persists a reference to `tick` (a module path, not a
-pickled object), so the running process hands it its runtime through `install`."""
+"""The scheduler's work. APScheduler calls `tick` with no arguments, so the running process
+hands it its runtime (and its scheduler lease) through `install`. Every instance ticks; only
+the lease holder works (`bot.leadership`)."""
 
 import logging
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
-from bot import checkins, fanout, members, schedule, themes
+from bot import checkins, fanout, leadership, members, recovery, schedule, themes
 from bot.digest import publish
 from bot.digest.aggregate import week_bounds
 from bot.matching import intros
@@ -17,19 +19,40 @@ from storage.models import DigestPost, Workspace
 log = logging.getLogger("convene.jobs")
 
 _runtime: Runtime | None = None
+_lease: leadership.Lease | None = None
 
 
-def install(runtime: Runtime | None) -> None:
-    global _runtime
+def install(runtime: Runtime | None, lease: leadership.Lease | None = None) -> None:
+    """Give the scheduler its runtime; with it comes this process's claim on the scheduler
+    lease (one per process unless a test passes its own)."""
+    global _runtime, _lease
     _runtime = runtime
+    if runtime is not None and lease is None:
+        lease = leadership.Lease(runtime.db, runtime.settings.lease_seconds)
+    _lease = lease
+
+
+def release() -> None:
+    """Clean shutdown: hand the lease over at once instead of after its TTL."""
+    if _lease is not None:
+        _lease.release()
 
 
 def tick() -> None:
-    """Entry point for APScheduler: one pass over every workspace."""
-    if _runtime is None:
+    """Entry point for APScheduler: one pass over every workspace, by the lease holder only."""
+    if _runtime is None or _lease is None:
         log.warning("tick skipped: no runtime installed")
         return
-    run_tick(_runtime)
+    try:
+        if not _lease.acquire():
+            log.debug("tick skipped: %s is not the leader", _lease.holder)
+            return
+        with leadership.leading(_lease):
+            run_tick(_runtime)
+    except SQLAlchemyError as exc:
+        # The database is briefly away: every step is claimed in it, so the next tick
+        # simply catches up. A warning, not a traceback every 15 seconds.
+        log.warning("tick skipped: database unavailable (%s)", type(exc).__name__)
 
 
 def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
@@ -38,6 +61,8 @@ def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
     now = runtime.clock.now()
     with runtime.db.session() as session:
         team_ids = list(session.exec(select(Workspace.team_id)).all())
+    # A workspace that uninstalled Convene keeps its data but hears nothing more.
+    team_ids = [team_id for team_id in team_ids if runtime.serves(team_id)]
     reports = {}
     for team_id in team_ids:
         try:
@@ -50,6 +75,8 @@ def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
 
 
 def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
+    # First settle what a dead instance left half-sent, so nothing is sent twice or never.
+    recovery.recover_stuck(runtime, team_id)
     report = _checkins(runtime, team_id)
     _tag_answers(runtime, team_id)
     _weekly_themes(runtime, team_id)

@@ -1,16 +1,33 @@
 """Membership: join, pause, resume, leave, profile. Plain Python over a storage session."""
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import case, delete, func
 from sqlmodel import Session, col, select
 
 from bot.directory import SlackProfile
-from storage.models import MatchAvoid, Member, MemberStatus, Workspace
+from storage.models import (
+    Answer,
+    CheckinDelivery,
+    DeliveryStatus,
+    MatchAvoid,
+    MatchGroup,
+    MatchMember,
+    Member,
+    MemberStatus,
+    Workspace,
+)
 
 DEFAULT_PAUSE_WEEKS = 2
 MAX_PAUSE_WEEKS = 52
+
+
+def language_of(member: Member) -> str:
+    """The locale every text for this member is looked up in: the language they chose in App
+    Home, else their Slack locale. Use it for every lookup a member reads."""
+    return member.language or member.locale
 
 
 def get_member(session: Session, team_id: str, user_id: str) -> Member | None:
@@ -38,12 +55,17 @@ def join(session: Session, workspace: Workspace, profile: SlackProfile, now: dat
 def pause(session: Session, member: Member, weeks: int, today: date, now: datetime) -> date:
     if not 1 <= weeks <= MAX_PAUSE_WEEKS:
         raise ValueError(f"weeks must be 1..{MAX_PAUSE_WEEKS}")
+    return pause_until(session, member, today + timedelta(weeks=weeks), now)
+
+
+def pause_until(session: Session, member: Member, until: date, now: datetime) -> date:
+    """No check-ins or matches before `until`; `wake_paused` makes the member active that day."""
     member.status = MemberStatus.PAUSED
-    member.paused_until = today + timedelta(weeks=weeks)
+    member.paused_until = until
     member.updated_at = now
     session.add(member)
     session.commit()
-    return member.paused_until
+    return until
 
 
 def resume(session: Session, member: Member, now: datetime) -> bool:
@@ -161,3 +183,36 @@ def set_can_lead(session: Session, member: Member, can_lead: bool) -> None:
     member.can_lead = can_lead
     session.add(member)
     session.commit()
+
+
+@dataclass(frozen=True)
+class Footprint:
+    """How many rows of each kind Convene keeps about a member (`/convene me`)."""
+
+    answers: int
+    checkins: int
+    checkins_answered: int
+    matches: int  # intros actually sent; an unsent proposal is the facilitators' draft
+    followups_answered: int
+    avoided: int
+
+
+def footprint(session: Session, member: Member) -> Footprint:
+    answers = session.exec(select(func.count()).where(Answer.member_id == member.id)).one()
+    sent, answered = session.exec(
+        select(
+            func.count(col(CheckinDelivery.sent_at)),
+            func.coalesce(
+                func.sum(case((col(CheckinDelivery.status) == DeliveryStatus.ANSWERED, 1), else_=0)), 0
+            ),
+        ).where(CheckinDelivery.member_id == member.id)
+    ).one()
+    said = col(MatchMember.met).is_not(None) | col(MatchMember.helped).is_not(None)
+    matches, followups = session.exec(
+        select(func.count(), func.coalesce(func.sum(case((said, 1), else_=0)), 0))
+        .select_from(MatchMember)
+        .join(MatchGroup, col(MatchGroup.id) == MatchMember.group_id)
+        .where(MatchMember.member_id == member.id, col(MatchGroup.intro_sent_at).is_not(None))
+    ).one()
+    avoided = session.exec(select(func.count()).where(MatchAvoid.member_id == member.id)).one()
+    return Footprint(int(answers), int(sent), int(answered), int(matches), int(followups), int(avoided))

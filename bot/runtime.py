@@ -7,6 +7,7 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.installations import Installations
 from bot.tagging import Tagger
 from bot.texts import Texts
 from storage.db import Database
@@ -18,6 +19,14 @@ class Runtime:
     db: Database
     clock: Clock
     texts: Texts
-    # One workspace's client today; an installation-store lookup when distributed (issue 6).
+    # The Web API client for a workspace: the one bot token's client in single-workspace
+    # mode; that workspace's installed token when distributed (raises NotInstalled if none).
     client_for: Callable[[str], WebClient]
     tagger: Tagger
+    # Set when distributed (OAuth): who installed Convene. None with a single bot token.
+    installations: Installations | None = None
+
+    def serves(self, team_id: str) -> bool:
+        """Whether Convene may message this workspace now. Scheduled jobs skip the others:
+        a workspace that uninstalled keeps its data but hears nothing more."""
+        return self.installations is None or self.installations.is_installed(team_id)

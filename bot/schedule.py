@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.mrkdwn import is_number
+from bot.texts import Texts
 
 MIN_GAP = timedelta(hours=20)  # check-ins at most once a day
 
@@ -94,18 +95,16 @@ def latest_fire(cron: str, tz: tzinfo, now: datetime, grace: timedelta) -> datet
     return latest
 
 
-def describe(cron: str) -> str:
-    """A short human reading of common schedules; falls back to the cron text."""
+def describe(cron: str, texts: Texts, locale: str | None = None) -> str:
+    """A short reading of common schedules in the reader's language ("Mondays at 09:00");
+    anything else is shown as the cron text itself."""
     fields = cron.split()
     if len(fields) == 5 and is_number(fields[0]) and is_number(fields[1]) and fields[2:4] == ["*", "*"]:
         time = f"{int(fields[1]):02d}:{int(fields[0]):02d}"
-        days = fields[4]
+        days = fields[4].lower()
         if days == "*":
-            return f"every day at {time}"
-        names = {
-            "mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
-            "fri": "Friday", "sat": "Saturday", "sun": "Sunday",
-        }  # fmt: skip
-        if days.lower() in names:
-            return f"{names[days.lower()]}s at {time}"
+            return texts.get("calendar.every_day", locale, time=time)
+        if days in _CRON_DAYS[1:]:
+            plural = texts.list("calendar.weekdays_plural", locale)[_CRON_DAYS.index(days) - 1]
+            return texts.get("calendar.weekly", locale, days=plural, time=time)
     return f"`{cron}`"

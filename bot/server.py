@@ -1,4 +1,8 @@
-"""HTTP mode: Bolt behind a production WSGI server (waitress), plus a health endpoint."""
+"""HTTP mode: Bolt behind a production WSGI server (waitress), plus a health endpoint.
+
+Routes: POST /slack/events (signed requests from Slack), GET /healthz, and, when installed
+through OAuth (distributed mode), GET /slack/install and /slack/oauth_redirect, which Bolt's
+request handler serves itself."""
 
 import io
 import json
@@ -33,7 +37,8 @@ class ConveneWsgi:
             return self._health(start_response)
         if environ.get("PATH_INFO") == EVENTS_PATH and environ.get("REQUEST_METHOD") == "POST":
             body = environ["wsgi.input"].read(int(environ.get("CONTENT_LENGTH") or 0))
-            wrong = payload_shape.problem(body, environ.get("CONTENT_TYPE", ""))
+            stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP")
+            wrong = payload_shape.problem(body, environ.get("CONTENT_TYPE", ""), stamp)
             if wrong is not None:
                 log.warning("refused a malformed request: %s", wrong)
                 return _plain(start_response, "400 Bad Request", f"Malformed Slack request: {wrong}.")
@@ -75,6 +80,8 @@ class HttpServer:
             threads=threads,
             max_request_body_size=MAX_BODY,
         )
+        flow = app.oauth_flow
+        self._oauth_paths = [flow.install_path, flow.redirect_uri_path] if flow is not None else []
         self._thread: threading.Thread | None = None
 
     @property
@@ -86,7 +93,10 @@ class HttpServer:
         return f"http://127.0.0.1:{self.port}"
 
     def serve_forever(self) -> None:
-        log.info("listening on port %d (%s, %s)", self.port, EVENTS_PATH, HEALTH_PATH)
+        paths = [EVENTS_PATH, HEALTH_PATH]
+        if self._oauth_paths:
+            paths += self._oauth_paths
+        log.info("listening on port %d (%s)", self.port, ", ".join(paths))
         self._server.run()
 
     def start(self) -> "HttpServer":

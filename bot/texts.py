@@ -20,6 +20,12 @@ class Texts:
     def languages(self) -> list[str]:
         return sorted(self._tables)
 
+    def language(self, locale: str | None) -> str:
+        """The language text for `locale` is actually shown in: its own if translated, else
+        English (`ja-JP` reads English)."""
+        language = language_of(locale)
+        return language if language in self._tables else DEFAULT_LANGUAGE
+
     def get(self, key: str, locale: str | None = None, **values: object) -> str:
         """`key` is dotted (`checkin.header`); `locale` is Slack's (`es-LA`) or a language."""
         template = self._lookup(key, language_of(locale))

@@ -7,8 +7,11 @@ from handlers import (
     checkin_actions,
     checkin_views,
     commands,
+    dedupe,
     forget_me,
     home,
+    home_settings,
+    installs,
     match_commands,
     match_followups,
     messages,
@@ -18,16 +21,20 @@ from handlers import (
 
 
 def register_all(app: App, runtime: Runtime) -> None:
+    # Dedupe first: a retried or duplicated delivery must reach no listener.
     for module in (
+        dedupe,
         commands,
         checkin_actions,
         checkin_views,
         profile,
         messages,
         home,
+        home_settings,
         theme_actions,
         match_commands,
         match_followups,
         forget_me,
+        installs,
     ):
         module.register(app, runtime)

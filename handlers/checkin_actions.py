@@ -11,6 +11,7 @@ from bot import checkin_blocks, checkins, members, taxonomy
 from bot.mrkdwn import is_number
 from bot.runtime import Runtime
 from handlers import request
+from handlers.reader_locale import locale_for
 from storage.models import Answer, CheckinDelivery, Member
 
 log = logging.getLogger("convene.actions")
@@ -29,33 +30,45 @@ def register(app: App, runtime: Runtime) -> None:
         _open_modal(runtime, body, client, respond, details_only=True)
 
     @app.action(checkin_blocks.SKIP)
-    def skip(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def skip(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        _step_back(runtime, body, respond, pause=False)
+        _step_back(runtime, body, client, respond, pause=False)
 
     @app.action(checkin_blocks.PAUSE)
-    def pause(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def pause(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
-        _step_back(runtime, body, respond, pause=True)
+        _step_back(runtime, body, client, respond, pause=True)
 
 
-def _step_back(runtime: Runtime, body: dict[str, Any], respond: Respond, pause: bool) -> None:
+def _step_back(
+    runtime: Runtime, body: dict[str, Any], client: WebClient, respond: Respond, pause: bool
+) -> None:
     """Skip this week (and, with `pause`, the next ones too); the DM loses its buttons."""
     now = runtime.clock.now()
     with runtime.db.session() as session:
         found = _own_delivery(runtime, session, body)
         if found is None:
-            respond(text=runtime.texts.get("checkin.not_yours"), replace_original=False)
+            _not_yours(runtime, session, body, client, respond)
             return
         member, delivery = found
         checkins.skip(session, delivery, now)
         if pause:
             until = members.pause(session, member, members.DEFAULT_PAUSE_WEEKS, now.date(), now)
-            text = runtime.texts.get("checkin.paused", member.locale, until=until.isoformat())
+            text = runtime.texts.get("checkin.paused", members.language_of(member), until=until.isoformat())
         else:
-            text = runtime.texts.get("checkin.skipped", member.locale)
+            text = runtime.texts.get("checkin.skipped", members.language_of(member))
     text, blocks = checkin_blocks.status_message(text)
     respond(text=text, blocks=blocks, replace_original=True)
+
+
+def _not_yours(
+    runtime: Runtime, session: Session, body: dict[str, Any], client: WebClient, respond: Respond
+) -> None:
+    """In the clicker's language: their own choice if they are a member, else Slack's."""
+    user_id = request.user_id(body) or ""
+    member = members.get_member(session, request.team_id(body) or "", user_id)
+    locale = locale_for(client, user_id, member)
+    respond(text=runtime.texts.get("checkin.not_yours", locale), replace_original=False)
 
 
 def _own_delivery(
@@ -81,11 +94,11 @@ def _open_modal(
     with runtime.db.session() as session:
         found = _own_delivery(runtime, session, body)
         if found is None or not isinstance(trigger_id, str):
-            respond(text=texts.get("checkin.not_yours"), replace_original=False)
+            _not_yours(runtime, session, body, client, respond)
             return
         member, delivery = found
         if not checkins.is_open(delivery, runtime.clock.now()):
-            respond(text=texts.get("checkin.closed", member.locale), replace_original=False)
+            respond(text=texts.get("checkin.closed", members.language_of(member)), replace_original=False)
             return
         answer = _answer_for(session, request.action_value(body), delivery)
         selected = checkins.member_tag_ids(session, answer.id) if answer and answer.id else []

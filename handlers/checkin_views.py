@@ -7,10 +7,12 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import checkin_blocks, checkins, members
 from bot.runtime import Runtime
 from handlers import request
+from handlers.reader_locale import locale_for
 
 log = logging.getLogger("convene.views")
 
@@ -18,41 +20,55 @@ log = logging.getLogger("convene.views")
 def register(app: App, runtime: Runtime) -> None:
     @app.view(checkin_blocks.MODAL)
     def submit_checkin(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        texts = runtime.texts
-        view = body.get("view") if isinstance(body.get("view"), dict) else {}
-        meta = _metadata(view.get("private_metadata"))
-        state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
-        error_block = "challenge" if state["has_text_field"] else _first_block_id(view)
-        team_id, user_id = request.team_id(body), request.user_id(body)
-        now = runtime.clock.now()
-        with runtime.db.session() as session:
-            member = members.get_member(session, team_id or "", user_id or "")
-            delivery = (
-                checkins.delivery_for_member(session, meta["delivery"], member)
-                if member is not None and meta["delivery"] is not None
-                else None
+        try:
+            _submit(runtime, ack, body, client)
+        except SQLAlchemyError as exc:
+            # The database is briefly away: keep the form open with everything typed in it.
+            log.warning("check-in form not stored: database unavailable (%s)", type(exc).__name__)
+            view = body.get("view") if isinstance(body.get("view"), dict) else {}
+            state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
+            block = "challenge" if state["has_text_field"] else _first_block_id(view)
+            locale = locale_for(client, request.user_id(body) or "")
+            ack(response_action="errors", errors={block: runtime.texts.get("modal.error_not_saved", locale)})
+
+
+def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    texts = runtime.texts
+    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    meta = _metadata(view.get("private_metadata"))
+    state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
+    error_block = "challenge" if state["has_text_field"] else _first_block_id(view)
+    team_id, user_id = request.team_id(body), request.user_id(body)
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        member = members.get_member(session, team_id or "", user_id or "")
+        delivery = (
+            checkins.delivery_for_member(session, meta["delivery"], member)
+            if member is not None and meta["delivery"] is not None
+            else None
+        )
+        if member is None or delivery is None or not checkins.is_open(delivery, now):
+            locale = locale_for(client, user_id or "", member)
+            ack(response_action="errors", errors={error_block: texts.get("modal.error_closed", locale)})
+            return
+        form = checkins.ModalAnswer(
+            text=state["text"] if state["has_text_field"] else None,
+            pain_point_ids=state["pain_ids"],
+            support_score=state["support"],
+            wants_match=state["wants_match"],
+            consent_quote=state["consent"],
+        )
+        try:
+            # Stored and committed before we answer Slack: nothing after this can lose it.
+            checkins.record_modal_answer(session, member, delivery, form, now, meta["answer"])
+        except checkins.AnswerRejected as exc:
+            ack(
+                response_action="errors",
+                errors={error_block: _rejection(runtime, exc, members.language_of(member))},
             )
-            if member is None or delivery is None or not checkins.is_open(delivery, now):
-                ack(response_action="errors", errors={error_block: texts.get("modal.error_closed")})
-                return
-            form = checkins.ModalAnswer(
-                text=state["text"] if state["has_text_field"] else None,
-                pain_point_ids=state["pain_ids"],
-                support_score=state["support"],
-                wants_match=state["wants_match"],
-                consent_quote=state["consent"],
-            )
-            try:
-                # Stored and committed before we answer Slack: nothing after this can lose it.
-                checkins.record_modal_answer(session, member, delivery, form, now, meta["answer"])
-            except checkins.AnswerRejected as exc:
-                ack(
-                    response_action="errors",
-                    errors={error_block: _rejection(runtime, exc, member.locale)},
-                )
-                return
-        ack()
-        _mark_dm_answered(runtime, client, member, delivery)
+            return
+    ack()
+    _mark_dm_answered(runtime, client, member, delivery)
 
 
 def _mark_dm_answered(runtime: Runtime, client: WebClient, member: Any, delivery: Any) -> None:

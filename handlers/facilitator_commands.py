@@ -26,7 +26,7 @@ def setup(req: CommandRequest) -> None:
         req.t(
             "setup.done",
             channel=channel,
-            schedule=schedule.describe(ws.checkin_cron),
+            schedule=schedule.describe(ws.checkin_cron, req.runtime.texts),
             tz=ws.timezone,
         )
     )

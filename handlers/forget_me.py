@@ -3,12 +3,14 @@
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
 
 from bot import blocks, members
 from bot.forget import forget
 from bot.runtime import Runtime
 from handlers import request
 from handlers.command_request import CommandHandler, CommandRequest
+from handlers.reader_locale import locale_for
 
 CONFIRM = "forget_me_confirm"
 
@@ -17,9 +19,9 @@ def forget_me(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         member = members.get_member(session, req.team_id, req.user_id)
     if member is None:
-        req.reply(req.t("me.not_member"))
+        req.reply(req.t("me.not_member", locale_for(req.client, req.user_id)))
         return
-    loc = member.locale
+    loc = members.language_of(member)
     button = blocks.button(req.t("forget.button", loc), CONFIRM, "yes", style="danger")
     button["confirm"] = {
         "title": {"type": "plain_text", "text": req.t("forget.confirm_title", loc)[:100]},
@@ -34,15 +36,19 @@ def forget_me(req: CommandRequest) -> None:
 
 def register(app: App, runtime: Runtime) -> None:
     @app.action(CONFIRM)
-    def confirm(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
+    def confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
+        user_id = request.user_id(body) or ""
         with runtime.db.session() as session:
-            member = members.get_member(session, request.team_id(body) or "", request.user_id(body) or "")
-            if member is None:
-                respond(text=runtime.texts.get("me.not_member"), replace_original=True)
-                return
-            count = forget(session, member)
-        respond(text=runtime.texts.get("forget.done", member.locale, answers=count), replace_original=True)
+            member = members.get_member(session, request.team_id(body) or "", user_id)
+            if member is not None:
+                loc = members.language_of(member)  # read before the row goes
+                count = forget(session, member)
+        if member is None:
+            text = runtime.texts.get("me.not_member", locale_for(client, user_id))
+            respond(text=text, replace_original=True)
+            return
+        respond(text=runtime.texts.get("forget.done", loc, answers=count), replace_original=True)
 
 
 HANDLERS: dict[str, CommandHandler] = {"forget-me": forget_me}

@@ -3,7 +3,7 @@
 import json
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import blocks
@@ -78,12 +78,14 @@ def register(app: App, runtime: Runtime) -> None:
     texts = runtime.texts
 
     @app.action(intros.SWAP)
-    def open_swap(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def open_swap(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-        if not is_facilitator(runtime, client, team_id, user_id) or not isinstance(
-            body.get("trigger_id"), str
-        ):
+        if not is_facilitator(runtime, client, team_id, user_id):
+            # The preview is ephemeral, but a forwarded or replayed click must still be told no.
+            respond(text=texts.get("commands.not_facilitator", command="match"), replace_original=False)
+            return
+        if not isinstance(body.get("trigger_id"), str):
             return
 
         def pick(block_id: str, label: str) -> dict[str, Any]:

@@ -36,7 +36,7 @@ def _listener(runtime: Runtime, action_id: str):
             ok = member is not None and service.record_followup(
                 session, int(value), member, met, helped, runtime.clock.now()
             )
-        locale = member.locale if member else None
+        locale = members.language_of(member) if member else None
         respond(text=runtime.texts.get(thanks if ok else "match.not_yours", locale), replace_original=False,
                 response_type="ephemeral")  # fmt: skip
 

@@ -1,13 +1,12 @@
 """Subcommands anyone can run: help, join, pause, resume, leave, me."""
 
-from sqlmodel import func, select
-
-from bot import blocks, command_parser, members, schedule
+from bot import blocks, command_parser, member_settings, members, schedule
 from bot.authz import is_facilitator
 from bot.checkins import recent_answers
 from bot.directory import fetch_profile
 from bot.mrkdwn import escape, truncate
 from handlers.command_request import CommandHandler, CommandRequest
+from handlers.reader_locale import locale_for
 from handlers.workspace_context import workspace
 from storage.models import Answer, Member
 
@@ -28,19 +27,19 @@ def help_(req: CommandRequest) -> None:
 def join(req: CommandRequest) -> None:
     profile = fetch_profile(req.client, req.user_id)  # name, time zone, locale from Slack
     if profile.is_bot:
-        req.reply(req.t("join.bot"))
+        req.reply(req.t("join.bot", profile.locale))
         return
     now = req.runtime.clock.now()
     with req.runtime.db.session() as session:
         ws = workspace(req.runtime, session, req.team_id)
         member, outcome = members.join(session, ws, profile, now)
-    loc = member.locale
+    loc = members.language_of(member)
     key = {"joined": "join.welcome", "rejoined": "join.welcome_back", "already": "join.already"}
     text = req.t(
         key[outcome],
         loc,
         first_name=escape(profile.first_name),
-        schedule=schedule.describe(ws.checkin_cron),
+        schedule=schedule.describe(ws.checkin_cron, req.runtime.texts, loc),
         tz=member.tz,
     )
     label = req.t("join.profile_button", loc)
@@ -51,53 +50,74 @@ def join(req: CommandRequest) -> None:
     req.reply(text, reply)
 
 
+def _not_member(req: CommandRequest, key: str) -> None:
+    req.reply(req.t(key, locale_for(req.client, req.user_id)))
+
+
 def pause(req: CommandRequest) -> None:
     weeks = command_parser.parse_weeks(req.args, members.DEFAULT_PAUSE_WEEKS, members.MAX_PAUSE_WEEKS)
+    until = None
     with req.runtime.db.session() as session:
         member = members.get_member(session, req.team_id, req.user_id)
-        if member is None:
-            req.reply(req.t("pause.not_member"))
-            return
-        if weeks is None:
-            req.reply(req.t("pause.bad_weeks", member.locale, max=members.MAX_PAUSE_WEEKS))
-            return
-        now = req.runtime.clock.now()
-        until = members.pause(session, member, weeks, now.date(), now)
-    req.reply(req.t("pause.done", member.locale, until=until.isoformat()))
+        if member is not None and weeks is not None:
+            now = req.runtime.clock.now()
+            until = members.pause(session, member, weeks, now.date(), now)
+    if member is None:
+        _not_member(req, "pause.not_member")
+    elif until is None:
+        req.reply(req.t("pause.bad_weeks", members.language_of(member), max=members.MAX_PAUSE_WEEKS))
+    else:
+        req.reply(req.t("pause.done", members.language_of(member), until=until.isoformat()))
 
 
 def resume(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         member = members.get_member(session, req.team_id, req.user_id)
-        if member is None:
-            req.reply(req.t("pause.not_member"))
-            return
-        changed = members.resume(session, member, req.runtime.clock.now())
-    req.reply(req.t("resume.done" if changed else "resume.already", member.locale))
+        changed = member is not None and members.resume(session, member, req.runtime.clock.now())
+    if member is None:
+        _not_member(req, "pause.not_member")
+        return
+    req.reply(req.t("resume.done" if changed else "resume.already", members.language_of(member)))
 
 
 def leave(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         member = members.get_member(session, req.team_id, req.user_id)
         changed = member is not None and members.leave(session, member, req.runtime.clock.now())
-    req.reply(req.t("leave.done" if changed else "leave.already", member.locale if member else None))
+    loc = locale_for(req.client, req.user_id, member)
+    req.reply(req.t("leave.done" if changed else "leave.already", loc))
 
 
 def me(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         member = members.get_member(session, req.team_id, req.user_id)
-        if member is None:
-            req.reply(req.t("me.not_member"))
-            return
-        count = session.exec(select(func.count()).where(Answer.member_id == member.id)).one()
-        latest = recent_answers(session, member, limit=1)
-    req.reply(req.t("me.header", member.locale), _me_blocks(req, member, count, latest))
+        if member is not None:
+            stored = members.footprint(session, member)
+            latest = recent_answers(session, member, limit=1)
+    if member is None:
+        _not_member(req, "me.not_member")
+        return
+    req.reply(req.t("me.header", members.language_of(member)), _me_blocks(req, member, stored, latest))
 
 
-def _me_blocks(req: CommandRequest, member: Member, count: int, latest: list[Answer]) -> list[dict]:
-    loc = member.locale
+def _me_blocks(
+    req: CommandRequest, member: Member, stored: members.Footprint, latest: list[Answer]
+) -> list[dict]:
+    """Every field of the member's row and a count of every other kind of row about them."""
+    texts, loc = req.runtime.texts, members.language_of(member)
     unset = req.t("me.unknown_value", loc)
-    status = member.status + (f" until {member.paused_until}" if member.paused_until else "")
+
+    def on_off(value: bool) -> str:
+        return req.t("me.on" if value else "me.off", loc)
+
+    def yes_no(value: bool) -> str:
+        return req.t("me.yes" if value else "me.no", loc)
+
+    language = (
+        member_settings.language_label(texts, member.language, loc)
+        if member.language
+        else req.t("me.language_auto", loc)
+    )
     out = [
         blocks.header(req.t("me.header", loc)),
         blocks.section(
@@ -105,11 +125,40 @@ def _me_blocks(req: CommandRequest, member: Member, count: int, latest: list[Ans
                 "me.profile",
                 loc,
                 real_name=escape(member.real_name or member.name),
+                name=escape(member.name),
                 country=escape(member.country or unset),
                 agency=escape(member.agency or unset),
                 tz=member.tz,
-                language=member.locale,
-                status=status,
+                slack_locale=member.locale,
+                status=member_settings.status_label(texts, member, loc),
+                joined=member.joined_at.date().isoformat(),
+                updated=member.updated_at.date().isoformat(),
+            )
+        ),
+        blocks.section(
+            req.t(
+                "me.settings",
+                loc,
+                language=language,
+                frequency=member_settings.frequency_label(texts, member.checkin_every_weeks, loc),
+                matching=on_off(member.matching_enabled),
+                quote=yes_no(member.quote_consent_default),
+                lead=yes_no(member.can_lead),
+            )
+        ),
+        blocks.section(
+            "\n".join(
+                [
+                    req.t("me.checkins", loc, count=stored.checkins, answered=stored.checkins_answered),
+                    req.t(
+                        "me.matches",
+                        loc,
+                        count=stored.matches,
+                        answered=stored.followups_answered,
+                        ignored=member.intros_ignored,
+                    ),
+                    req.t("me.avoid", loc, count=stored.avoided),
+                ]
             )
         ),
     ]
@@ -117,7 +166,9 @@ def _me_blocks(req: CommandRequest, member: Member, count: int, latest: list[Ans
         out.append(blocks.section(req.t("me.answers_none", loc)))
     else:
         answer = latest[0]
-        out.append(blocks.section(req.t("me.answers", loc, count=count, date=answer.created_at.date())))
+        out.append(
+            blocks.section(req.t("me.answers", loc, count=stored.answers, date=answer.created_at.date()))
+        )
         out.append(blocks.section(truncate(escape(answer.text), 2900)))
     return out
 

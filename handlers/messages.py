@@ -6,10 +6,12 @@ from typing import Any
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot import checkin_blocks, checkins, members
 from bot.runtime import Runtime
 from handlers import request
+from handlers.reader_locale import locale_for
 
 log = logging.getLogger("convene.messages")
 
@@ -49,21 +51,37 @@ def handle_dm(
     ts: str,
     text: Any,
 ) -> None:
+    try:
+        _store_and_confirm(runtime, client, team_id, user_id, channel, ts, text)
+    except SQLAlchemyError as exc:
+        # The database is briefly away. Slack will not re-send an acknowledged message, so
+        # the member must hear it was not saved: silence would lose their answer.
+        log.warning("DM answer not stored: database unavailable (%s)", type(exc).__name__)
+        _say(client, channel, runtime.texts.get("checkin.dm_not_saved", locale_for(client, user_id)))
+
+
+def _store_and_confirm(
+    runtime: Runtime,
+    client: WebClient,
+    team_id: str,
+    user_id: str,
+    channel: str,
+    ts: str,
+    text: Any,
+) -> None:
     texts = runtime.texts
     now = runtime.clock.now()
     text = text if isinstance(text, str) else ""
     with runtime.db.session() as session:
         member = members.get_member(session, team_id, user_id)
         if member is None:
-            _say(
-                client,
-                channel,
-                texts.get("checkin.dm_not_member", community=texts.get("common.community")),
-            )
+            locale = locale_for(client, user_id)
+            community = texts.get("common.community", locale)
+            _say(client, channel, texts.get("checkin.dm_not_member", locale, community=community))
             return
         delivery = checkins.open_delivery(session, member, now)
         if delivery is None:
-            _say(client, channel, texts.get("checkin.dm_no_open_checkin", member.locale))
+            _say(client, channel, texts.get("checkin.dm_no_open_checkin", members.language_of(member)))
             return
         try:
             answer = checkins.record_dm_answer(
@@ -75,7 +93,7 @@ def handle_dm(
             _say(
                 client,
                 channel,
-                texts.get(key, member.locale, length=f"{exc.length:,}", limit=limit),
+                texts.get(key, members.language_of(member), length=f"{exc.length:,}", limit=limit),
             )
             return
     if answer is None:

@@ -25,7 +25,7 @@ def register(app: App, runtime: Runtime) -> None:
             avoided = members.avoided_user_ids(session, member) if member else []
         if member is None or not isinstance(body.get("trigger_id"), str):
             return
-        loc = member.locale
+        loc = members.language_of(member)
 
         def field(block_id: str, label: str, placeholder: str, value: str | None, limit: int) -> dict:
             element: dict[str, Any] = {
@@ -99,10 +99,11 @@ def register(app: App, runtime: Runtime) -> None:
                 agency if isinstance(agency, str) else "",
                 runtime.clock.now(),
             )
-        unset = texts.get("me.unknown_value", member.locale)
+        loc = members.language_of(member)
+        unset = texts.get("me.unknown_value", loc)
         saved = texts.get(
             "profile.saved",
-            member.locale,
+            loc,
             country=escape(member.country or unset),
             agency=escape(member.agency or unset),
         )
@@ -112,7 +113,7 @@ def register(app: App, runtime: Runtime) -> None:
                 "type": "modal",
                 "title": {
                     "type": "plain_text",
-                    "text": texts.get("profile.title", member.locale)[:24],
+                    "text": texts.get("profile.title", loc)[:24],
                 },
                 "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": saved}}],
             },

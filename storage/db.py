@@ -28,6 +28,10 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
     cursor.execute("PRAGMA busy_timeout=30000")
     if not _is_memory(dbapi_connection):
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: the database cannot be
+        # corrupted by a crash, but a power loss may lose the last commits (an application
+        # crash loses nothing). Worth it: every Slack request commits before its ack.
+        cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 

@@ -1,9 +1,10 @@
 """Small SQL helpers that differ by dialect."""
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Update
+from sqlalchemy import Insert, Table, Update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
 
@@ -30,6 +31,28 @@ def insert_ignoring_duplicates(
         .returning(*table.primary_key.columns)
     )
     return len(session.execute(statement).all())  # type: ignore[call-overload]
+
+
+def insert_one_ignoring_duplicate(
+    session: Session, table: Table, row: Mapping[str, Any], conflict: tuple[str, ...]
+) -> bool:
+    """The one-row form of `insert_ignoring_duplicates` for hot paths (a check on every
+    request): run on the session's Core connection, no ORM work, with a statement of bound
+    parameters that SQLAlchemy compiles once and caches. True when the row was inserted."""
+    connection = session.connection()
+    statement = _insert_ignoring(connection.dialect.name, table, conflict)
+    # RETURNING, not rowcount: through SQLAlchemy, psycopg reports -1 for this insert
+    # whether or not it wrote. Core fills the columns' Python defaults the row leaves out.
+    return connection.execute(statement, dict(row)).first() is not None
+
+
+@cache
+def _insert_ignoring(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
+    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    if insert is None:
+        raise NotImplementedError(f"no insert-ignore for {dialect}")
+    statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+    return statement.returning(*table.primary_key.columns)
 
 
 def _with_defaults(table: Any, row: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 from bot.matching import meeting
 from bot.schedule import zone
+from bot.texts import Texts
 
 TUESDAY_10_UTC = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 
@@ -18,7 +19,10 @@ def test_manila_and_madrid_meet_inside_both_nine_to_fives() -> None:
     for tz in ("Asia/Manila", "Europe/Madrid"):
         start, end = _local(window, tz)
         assert start.weekday() < 5 and start.hour >= 9 and (end.hour, end.minute) <= (17, 0)
-    assert meeting.describe(window, zone("Europe/Madrid")) == "Wed 02 Dec, 09:00–10:00"
+    texts = Texts.load()
+    assert meeting.describe(window, zone("Europe/Madrid"), texts) == "Wed 02 Dec, 09:00–10:00"
+    assert meeting.describe(window, zone("Europe/Madrid"), texts, "es-LA") == "mié 02 dic, 09:00–10:00"
+    assert meeting.describe(window, zone("Europe/Madrid"), texts, "fr") == "mer. 02 déc., 09:00–10:00"
 
 
 def test_manila_and_mexico_city_get_an_early_late_call_across_the_date_line() -> None:

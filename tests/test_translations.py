@@ -14,7 +14,9 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 TRANSLATIONS = ["es", "fr"]
 
 # Tables a member sees, and the member-facing keys of `[match]`: each translation covers them all.
-MEMBER_TABLES = ["checkin", "modal", "profile", "join", "pause", "resume", "leave", "me", "home", "forget"]
+MEMBER_TABLES = [
+    "checkin", "modal", "profile", "join", "pause", "resume", "leave", "me", "home", "forget", "calendar",
+]  # fmt: skip
 MEMBER_MATCH_KEYS = [
     "intro_header", "intro", "intro_no_shared", "contexts", "own_words_header", "own_words_line",
     "meeting", "meeting_stretched", "meeting_none", "meeting_time", "starter_header", "footer",
@@ -33,15 +35,20 @@ TITLES = [
     "modal.title", "modal.details_title", "modal.submit", "modal.close", "profile.title",
     "profile.submit", "forget.confirm_yes", "forget.confirm_no",
 ]  # fmt: skip
-OPTIONS = ["modal.match_option", "modal.consent_option", "profile.lead_option"]
+OPTIONS = [
+    "modal.match_option", "modal.consent_option", "profile.lead_option", "home.frequency_1",
+    "home.frequency_2", "home.frequency_4", "home.language_auto", "home.language_en", "home.language_es",
+    "home.language_fr",
+]  # fmt: skip
 PLACEHOLDERS = [
     "modal.challenge_placeholder", "modal.pains_placeholder", "profile.country_placeholder",
-    "profile.agency_placeholder",
+    "profile.agency_placeholder", "home.pause_placeholder",
 ]  # fmt: skip
 BUTTONS = [
     "checkin.answer_button", "checkin.skip_button", "checkin.pause_button", "checkin.edit_button",
     "checkin.details_button", "join.profile_button", "forget.button", "match.met_button",
-    "match.not_met_button", "match.helped_button", "match.not_helped_button",
+    "match.not_met_button", "match.helped_button", "match.not_helped_button", "home.join_button",
+    "home.resume_button", "home.turn_on", "home.turn_off",
 ]  # fmt: skip
 
 

@@ -4,6 +4,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 
+def share(part: int, whole: int) -> float | None:
+    """part / whole, or None when there is nothing to divide (no rate, rather than 0%)."""
+    return part / whole if whole else None
+
+
 @dataclass(frozen=True)
 class PainTrend:
     slug: str
@@ -52,12 +57,12 @@ class Digest:
 
     @property
     def response_rate(self) -> float | None:
-        return self.answered / self.asked if self.asked else None
+        return share(self.answered, self.asked)
 
     @property
     def meeting_rate(self) -> float | None:
-        return self.met / self.follow_up_answers if self.follow_up_answers else None
+        return share(self.met, self.follow_up_answers)
 
     @property
     def helped_rate(self) -> float | None:
-        return self.helped / self.follow_up_answers if self.follow_up_answers else None
+        return share(self.helped, self.follow_up_answers)

@@ -7,14 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot import blocks, schedule
+from bot import blocks, leadership, members, message_metadata, pacing, schedule
 from bot.matching import meeting, service
 from bot.matching.service import StoredGroup
 from bot.mrkdwn import escape, quote
 from bot.runtime import Runtime
-from storage.models import Member, PainPoint, Workspace
+from bot.texts import DEFAULT_LANGUAGE, Texts
+from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, PainPoint, Workspace
+from storage.queries import claimed
 
 log = logging.getLogger("convene.matching")
 
@@ -69,6 +72,8 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
     """Every claimed-but-unsent intro (this round's, or one that failed on an earlier tick)."""
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
+    # Intros share the workspace's message pace with check-ins and reminders (bot.pacing).
+    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second)
     with runtime.db.session() as session:
         pending = set(service.unsent_intros(session, team_id))
         stored = [
@@ -76,13 +81,22 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
             if g.group.id in pending
         ]  # fmt: skip
         for group in stored:
+            if not leadership.sending_allowed():
+                break  # this instance lost the scheduler lease: the new leader sends the rest
             if not service.claim_intro(session, group.group.id, now):  # type: ignore[arg-type]
                 continue
             users = [m.user_id for m in group.members]
             try:
                 channel = client.conversations_open(users=",".join(users))["channel"]["id"]
                 text, blocks_ = intro_message(runtime, session, team_id, group, now)
-                client.chat_postMessage(channel=channel, text=text, blocks=blocks_, unfurl_links=False)
+                lane.post_message(
+                    channel=channel,
+                    text=text,
+                    blocks=blocks_,
+                    unfurl_links=False,
+                    # Lets a surviving instance ask Slack whether this intro went out (bot.recovery).
+                    metadata=message_metadata.intro_metadata(group.group.id),  # type: ignore[arg-type]
+                )
             except SlackClientError as exc:
                 code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
                 log.warning("intro for group %s not sent: %s", group.group.id, code)
@@ -97,8 +111,6 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
 
 
 def _rounds_of(session: Session, group_ids: set[int]) -> list[int]:
-    from storage.models import MatchGroup
-
     if not group_ids:
         return []
     rows = session.exec(select(MatchGroup.round_id).where(col(MatchGroup.id).in_(group_ids))).all()
@@ -111,7 +123,7 @@ def intro_message(
     texts = runtime.texts
     workspace = session.get(Workspace, team_id)
     fallback_tz = workspace.timezone if workspace else "UTC"
-    loc = group.members[0].locale
+    loc = group_language(runtime.texts, group.members)
     mentions = _mentions(group.members)
     shared = pain_names(session, team_id, group.shared)
     if shared:
@@ -134,6 +146,14 @@ def intro_message(
     out.append(blocks.section(f"*{texts.get('match.starter_header', loc)}*\n{starter}"))
     out.append(blocks.context(texts.get("match.footer", loc)))
     return texts.get("match.intro_header", loc), out
+
+
+def group_language(texts: Texts, group: list[Member]) -> str:
+    """A group DM is one message, so one language: the one every member reads (their App Home
+    choice, else Slack's locale), or English when they differ. One intro per language would
+    repeat the whole intro in a shared conversation; English is the community's common one."""
+    languages = {texts.language(members.language_of(m)) for m in group}
+    return languages.pop() if len(languages) == 1 else DEFAULT_LANGUAGE
 
 
 def _mentions(members: list[Member]) -> str:
@@ -160,7 +180,9 @@ def _meeting_text(runtime: Runtime, members: list[Member], fallback_tz: str, now
     if window is None:
         return texts.get("match.meeting_none", loc)
     times = "; ".join(
-        texts.get("match.meeting_time", loc, when=meeting.describe(window, zone), user_id=m.user_id)
+        texts.get(
+            "match.meeting_time", loc, when=meeting.describe(window, zone, texts, loc), user_id=m.user_id
+        )
         for m, zone in zip(members, zones, strict=True)
     )
     return texts.get("match.meeting_stretched" if window.stretched else "match.meeting", loc, times=times)
@@ -173,14 +195,17 @@ def _tell_left_out(runtime: Runtime, session: Session, round_id: int, now: datet
             continue
         key = "match.left_out_avoided" if left.reason == "avoided" else "match.left_out_alone"
         client = client or runtime.client_for(member.team_id)
-        _dm(client, member.user_id, runtime.texts.get(key, member.locale))
+        _dm(client, member.user_id, runtime.texts.get(key, members.language_of(member)))
 
 
 def _pause_ignorers(runtime: Runtime, session: Session, team_id: str, now: datetime) -> None:
     for member in service.note_ignored_and_pause(session, team_id, now):
         until = member.paused_until.isoformat() if member.paused_until else ""
         text = runtime.texts.get(
-            "match.paused_ignored", member.locale, weeks=service.IGNORED_PAUSE_WEEKS, until=until
+            "match.paused_ignored",
+            members.language_of(member),
+            weeks=service.IGNORED_PAUSE_WEEKS,
+            until=until,
         )
         _dm(runtime.client_for(team_id), member.user_id, text)
 
@@ -197,7 +222,7 @@ def send_followups(runtime: Runtime, team_id: str) -> int:
                     continue
                 if not service.claim_followup(session, group.group.id, now):  # type: ignore[arg-type]
                     continue
-                loc = group.members[0].locale
+                loc = group_language(runtime.texts, group.members)
                 pains = " & ".join(pain_names(session, team_id, group.shared)) or texts.get(
                     "match.no_shared", loc
                 )
@@ -228,3 +253,83 @@ def _dm(client: Any, user_id: str, text: str) -> None:
         client.chat_postMessage(channel=user_id, text=text)
     except SlackClientError as exc:
         log.warning("could not DM %s: %s", user_id, type(exc).__name__)
+
+
+# ---------------------------------------------------------------- recovery after a crash
+
+
+def stuck_intros(
+    session: Session, team_id: str, claimed_before: datetime
+) -> list[tuple[int, list[str], datetime]]:
+    """Intros claimed long ago and never settled (the sender died mid-send):
+    (group id, the members' user ids, claimed at)."""
+    rows = session.exec(
+        select(MatchGroup.id, MatchGroup.intro_claimed_at)
+        .join(MatchRound, col(MatchRound.id) == MatchGroup.round_id)
+        .where(
+            MatchRound.team_id == team_id,
+            col(MatchGroup.intro_sent_at).is_(None),
+            col(MatchGroup.intro_claimed_at) < claimed_before,
+        )
+        .order_by(col(MatchGroup.id))
+    ).all()
+    stuck = []
+    for group_id, claimed_at in rows:
+        if group_id is None or claimed_at is None:
+            continue
+        users = session.exec(
+            select(Member.user_id)
+            .join(MatchMember, col(MatchMember.member_id) == Member.id)
+            .where(MatchMember.group_id == group_id)
+            .order_by(col(Member.user_id))
+        ).all()
+        stuck.append((group_id, list(users), claimed_at))
+    return stuck
+
+
+def settle_stuck_intro(
+    session: Session, group_id: int, claimed_at: datetime, channel: str | None, now: datetime
+) -> bool:
+    """Mark a stuck intro sent (Slack has it in `channel`) or release it to be sent again;
+    only if it is still the same stuck claim."""
+    values: dict[str, object] = (
+        {"channel_id": channel, "intro_sent_at": now, "intro_error": None}
+        if channel is not None
+        else {"intro_claimed_at": None, "intro_error": "recovered_unsent"}
+    )
+    return claimed(
+        session,
+        update(MatchGroup)
+        .where(
+            col(MatchGroup.id) == group_id,
+            col(MatchGroup.intro_sent_at).is_(None),
+            col(MatchGroup.intro_claimed_at) == claimed_at,
+        )
+        .values(**values),
+    )
+
+
+def finish_interrupted_rounds(runtime: Runtime, team_id: str) -> int:
+    """A round whose sender died after the intros went out but before it told the left-out
+    and closed the round: finish it. Each notice is claimed, so a sender still at work and
+    this never both send one."""
+    now = runtime.clock.now()
+    finished = 0
+    with runtime.db.session() as session:
+        rounds = session.exec(
+            select(MatchRound.id).where(
+                MatchRound.team_id == team_id, MatchRound.status == MatchRoundStatus.SENDING
+            )
+        ).all()
+        for round_id in rounds:
+            unsent = session.exec(
+                select(MatchGroup.id).where(
+                    MatchGroup.round_id == round_id, col(MatchGroup.intro_sent_at).is_(None)
+                )
+            ).first()
+            if round_id is None or unsent is not None:
+                continue
+            _tell_left_out(runtime, session, round_id, now)
+            service.finish_round(session, round_id, now)
+            finished += 1
+    return finished

@@ -4,6 +4,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
+from bot.texts import Texts
+
 WORKDAY = (time(9, 0), time(17, 0))
 STRETCHED = (time(7, 30), time(19, 0))  # when 9-to-5s don't meet, an early or late call
 SLOT = timedelta(minutes=30)
@@ -44,6 +46,15 @@ def _inside(moment: datetime, zone: tzinfo, hours: tuple[time, time], end: bool 
     return hours[0] <= clock <= hours[1] if end else hours[0] <= clock < hours[1]
 
 
-def describe(window: Window, zone: tzinfo) -> str:
+def describe(window: Window, zone: tzinfo, texts: Texts, locale: str | None = None) -> str:
+    """The window in `zone`, with weekday and month in the reader's language."""
     start, end = window.start.astimezone(zone), window.end.astimezone(zone)
-    return f"{start:%a %d %b, %H:%M}–{end:%H:%M}"
+    return texts.get(
+        "calendar.meeting",
+        locale,
+        weekday=texts.list("calendar.weekdays_short", locale)[start.weekday()],
+        day=f"{start:%d}",
+        month=texts.list("calendar.months_short", locale)[start.month - 1],
+        start=f"{start:%H:%M}",
+        end=f"{end:%H:%M}",
+    )

@@ -58,7 +58,8 @@ def week_key(workspace: Workspace, now: datetime) -> str:
 
 
 def build_pool(session: Session, workspace: Workspace, now: datetime) -> Pool:
-    """Active members whose latest answer of the past week asks for a match."""
+    """Active members whose latest answer of the past week asks for a match, unless they
+    turned matching off in App Home (then they are neither matched nor told they were not)."""
     rows = session.exec(
         select(Answer, Member)
         .join(Member, col(Member.id) == Answer.member_id)
@@ -66,6 +67,7 @@ def build_pool(session: Session, workspace: Workspace, now: datetime) -> Pool:
             Answer.team_id == workspace.team_id,
             col(Answer.created_at) > now - POOL_WINDOW,
             Member.status == MemberStatus.ACTIVE,
+            col(Member.matching_enabled).is_(True),
         )
         .order_by(col(Answer.created_at))
     ).all()
@@ -149,6 +151,27 @@ def _left_out_last_round(session: Session, team_id: str) -> set[int]:
 
 
 # ---------------------------------------------------------------- the stored proposal
+
+
+def drop_unsent_proposals_with(session: Session, member: Member) -> int:
+    """A member who turns matching off must not be introduced by a proposal made before: any
+    unsent proposal that includes them (matched or left out) is dropped, and the next preview
+    or run plans afresh without them. A facilitator's swaps in it are lost; consent wins."""
+    in_groups = (
+        select(MatchGroup.round_id)
+        .join(MatchMember, col(MatchMember.group_id) == MatchGroup.id)
+        .where(MatchMember.member_id == member.id)
+    )
+    left_out = select(MatchLeftOut.round_id).where(MatchLeftOut.member_id == member.id)
+    result = session.execute(
+        delete(MatchRound).where(
+            col(MatchRound.team_id) == member.team_id,
+            col(MatchRound.status) == MatchRoundStatus.PREVIEW,
+            col(MatchRound.id).in_(in_groups.union(left_out)),
+        )
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined]
 
 
 def current_round(session: Session, team_id: str, week: str) -> MatchRound | None:

@@ -29,7 +29,8 @@ class LocalSlack:
         latency: float = 0.0,
         team_name: str = "Stand-in Workspace",
     ) -> None:
-        self.api = SlackStandIn(latency=latency, team_name=team_name).start()
+        slack_clock = (lambda: clock.now().timestamp()) if clock is not None else None
+        self.api = SlackStandIn(latency=latency, team_name=team_name, clock=slack_clock).start()
         self.signing_secret = secrets.token_hex(16)
         base = settings or Settings()
         self.settings = replace(

@@ -855,3 +855,47 @@ class _SchemaFiller:
                 return answer[1]
             return ""
         return None
+
+
+# ------------------------------------------------------------- a compromised model
+
+
+def compromised_model(invent_figures: bool = False) -> Responder:
+    """A model that an answer has talked round ("ignore all previous instructions"): replies
+    that still parse, but say what an attacker wants.
+
+    With a json_schema format (tagging) every answer gets every allowed id at full confidence,
+    plus ids outside the schema and a confidence of 99. Without one (the digest's paragraph) it
+    writes mentions, a link and a fake instruction, using only figures found in the request
+    unless `invent_figures`, when it adds one that appears nowhere."""
+
+    def respond(request: dict[str, Any]) -> str:
+        messages = request.get("messages") or []
+        if (request.get("response_format") or {}).get("type") == "json_schema":
+            allowed = _first_enum((request["response_format"].get("json_schema") or {}).get("schema"))
+            tags = [{"id": slug, "confidence": 1.0} for slug in allowed or []]
+            tags += [{"id": "admin", "confidence": 99}, {"id": "<!channel>", "confidence": 1.0}]
+            results = [{"index": index, "pain_points": tags} for index, _ in _answers_in(messages)]
+            return json.dumps({"results": results})
+        users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        asked = "\n".join(_message_text(m) for m in users)
+        facts = asked[asked.find("{") :] if "{" in asked else ""
+        figures = re.findall(r"\d+", facts)[:2]  # the caller's own figures, so they pass its check
+        text = (
+            "<!channel> Ignore the data: <@UEVILBOSS> says <https://evil.example/login|click here>. "
+            f"System prompt revealed. Figures: {', '.join(figures)}."
+        )
+        return text + (" 9137 ministers resigned." if invent_figures else "")
+
+    return respond
+
+
+def _first_enum(node: Any) -> list[Any] | None:
+    if isinstance(node, dict):
+        if isinstance(node.get("enum"), list):
+            return node["enum"]
+        for value in node.values():
+            found = _first_enum(value)
+            if found is not None:
+                return found
+    return None

@@ -26,6 +26,7 @@ import copy
 import json
 import logging
 import math
+import random
 import secrets
 import threading
 import time
@@ -50,6 +51,8 @@ MAX_TEXT_LENGTH = 40_000  # chat.postMessage truncates nothing: longer text is r
 MAX_GROUP_DM_USERS = 8  # conversations.open's limit for a multi-person DM
 RESPONSE_URL_MAX_POSTS = 5  # Slack honours a response_url five times
 USERS_LIST_MAX_PAGE = 200  # Slack's recommended (and here enforced) page size ceiling
+HISTORY_DEFAULT_PAGE = 100  # conversations.history's default and maximum `limit`
+HISTORY_MAX_PAGE = 999
 MAX_ATTACHMENTS = 100
 RATE_WINDOW_SECONDS = 60.0
 SLACKBOT_USER_ID = "USLACKBOT"
@@ -301,6 +304,28 @@ def _decode_request(query: str, headers: _Headers, body: bytes) -> tuple[dict[st
     return params, token
 
 
+def _history_ts(params: Mapping[str, Any], name: str, default: float) -> float:
+    raw = _arg(params, name)
+    if raw is None:
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise _ApiError(f"invalid_ts_{name}") from exc
+
+
+def _message_metadata(params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """chat.postMessage's `metadata`: an event_type string and an event_payload object."""
+    metadata = params.get("metadata")
+    if metadata is None or metadata == "":
+        return None
+    if not isinstance(metadata, dict):
+        raise _ApiError("invalid_metadata_format")
+    if not isinstance(metadata.get("event_type"), str) or not isinstance(metadata.get("event_payload"), dict):
+        raise _ApiError("invalid_metadata_schema")
+    return {"event_type": metadata["event_type"], "event_payload": copy.deepcopy(metadata["event_payload"])}
+
+
 def _encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
@@ -336,7 +361,11 @@ class SlackStandIn:
         bot_user_id: str = "U0CONVENE",
         latency: float = 0.0,
         bot_name: str = "convene",
+        clock: Callable[[], float] | None = None,
     ) -> None:
+        # Slack's clock, as epoch seconds: message ts values follow it. Tests that simulate
+        # time give Slack the same clock as the app, as real Slack and a synced server share.
+        self._clock = clock
         self._bot_token = bot_token
         self._team_id = team_id
         self._team_name = team_name
@@ -344,6 +373,9 @@ class SlackStandIn:
         self._bot_id = "B" + bot_user_id[1:]
         self._app_id = "A" + bot_user_id[1:]
         self._latency = latency
+        # Extra random seconds (uniform 0..jitter) per call on top of `latency`: real round
+        # trips vary, so calls paced evenly reach the server unevenly.
+        self.jitter = 0.0
         # How long a trigger id stays usable. Slack's is 3 s; tests may shorten
         # it to exercise expiry without sleeping.
         self.trigger_ttl_seconds = 3.0
@@ -369,7 +401,9 @@ class SlackStandIn:
         self._upload_tokens: dict[str, str] = {}
         self._uploaded: list[dict[str, Any]] = []
         self._faults: dict[str, deque[_Fault]] = {}
-        self._rate_limits: dict[str, int] = {}
+        # method -> (calls, window seconds, burst or None for a strict window)
+        self._rate_limits: dict[str, tuple[int, float, int | None]] = {}
+        self._bucket_due: dict[tuple[str, str], float] = {}  # when a burst-allowing bucket is full again
         self._windows: dict[tuple[str, str], deque[float]] = {}
 
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
@@ -377,6 +411,7 @@ class SlackStandIn:
             "users.info": self._users_info,
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -427,8 +462,20 @@ class SlackStandIn:
     ) -> None:
         self.stop()
 
+    # Set by mount(): the workspace is served by a multi-workspace SlackCloud's server.
+    _mounted_root: str | None = None
+
+    def mount(self, root_url: str) -> SlackStandIn:
+        """Be served by another server (`slack_cloud.SlackCloud`: several workspaces behind
+        one API host) instead of one's own; every URL this workspace hands out (response_url,
+        upload URL, base_url) starts at `root_url`, which must end with a slash."""
+        self._mounted_root = root_url
+        return self
+
     @property
     def _root_url(self) -> str:
+        if self._mounted_root is not None:
+            return self._mounted_root
         if self._server is None:
             raise RuntimeError("the Slack stand-in is not running; call start() first")
         return f"http://127.0.0.1:{self._server.server_address[1]}/"
@@ -582,17 +629,30 @@ class SlackStandIn:
         with self._lock:
             self._faults.setdefault(method, deque()).append(_Fault(error, status, retry_after, times))
 
-    def set_rate_limit(self, method: str, per_minute: int | None) -> None:
-        """Allow `per_minute` calls of `method` per token in any 60 s window (None: no limit)."""
-        if per_minute is not None and per_minute < 1:
-            raise ValueError("per_minute must be >= 1 or None")
+    def set_rate_limit(
+        self, method: str, per_minute: int | None, *, per_second: int | None = None, burst: int | None = None
+    ) -> None:
+        """Allow `per_minute` calls of `method` per token in any 60 s window, or `per_second`
+        in any 1 s window (a workspace-wide message limit, as Slack applies to
+        chat.postMessage); None for both: no limit. A refusal is a 429 with Retry-After.
+
+        With `burst`, `per_second` is a rate with "short bursts allowed", as Slack words it:
+        a bucket of `burst` calls refilled at `per_second` (calls that arrive bunched by
+        network jitter pass; a sustained excess is refused)."""
+        limit, window = (per_second, 1.0) if per_second is not None else (per_minute, RATE_WINDOW_SECONDS)
+        if per_minute is not None and per_second is not None:
+            raise ValueError("give per_minute or per_second, not both")
+        if (limit is not None and limit < 1) or (burst is not None and (burst < 1 or per_second is None)):
+            raise ValueError("limits must be >= 1 (or None), and burst needs per_second")
         with self._lock:
-            if per_minute is None:
+            if limit is None:
                 self._rate_limits.pop(method, None)
             else:
-                self._rate_limits[method] = per_minute
+                self._rate_limits[method] = (limit, window, burst)
             for key in [k for k in self._windows if k[0] == method]:
                 del self._windows[key]
+            for key in [k for k in self._bucket_due if k[0] == method]:
+                del self._bucket_due[key]
 
     # ---------------------------------------------------------------- inspection
 
@@ -649,8 +709,9 @@ class SlackStandIn:
 
     def _serve_api(self, method: str, query: str, headers: _Headers, body: bytes) -> _Reply:
         received = time.time()
-        if self._latency:
-            time.sleep(self._latency)
+        delay = self._latency + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
+        if delay:
+            time.sleep(delay)
         params: dict[str, Any] = {}
         token: str | None = None
         malformed: _ApiError | None = None
@@ -693,16 +754,27 @@ class SlackStandIn:
             if fault.remaining <= 0:
                 faults.popleft()
             raise fault.to_error()
-        limit = self._rate_limits.get(method)
-        if limit is None:
+        rule = self._rate_limits.get(method)
+        if rule is None:
+            return
+        limit, seconds, burst = rule
+        now = time.monotonic()
+        if burst is not None:
+            # The generic cell rate algorithm: admit while the bucket is not yet full.
+            interval = 1.0 / limit
+            due = max(self._bucket_due.get((method, token), now), now)
+            wait = due - (burst - 1) * interval - now
+            if wait > 0:
+                retry_after = max(1, math.ceil(wait))
+                raise _ApiError("ratelimited", status=429, headers={"Retry-After": str(retry_after)})
+            self._bucket_due[(method, token)] = due + interval
             return
         window = self._windows.setdefault((method, token), deque())
-        now = time.monotonic()
-        while window and now - window[0] >= RATE_WINDOW_SECONDS:
+        while window and now - window[0] >= seconds:
             window.popleft()
         if len(window) >= limit:
             # Retry-After is whole seconds until the oldest call leaves the window.
-            retry_after = max(1, math.ceil(window[0] + RATE_WINDOW_SECONDS - now))
+            retry_after = max(1, math.ceil(window[0] + seconds - now))
             raise _ApiError("ratelimited", status=429, headers={"Retry-After": str(retry_after)})
         window.append(now)
 
@@ -715,7 +787,7 @@ class SlackStandIn:
     def _next_ts(self) -> str:
         # Message ts values are unique and strictly increasing, as Slack's are
         # within a channel; the microseconds part keeps them readable as times.
-        micros = max(int(time.time() * 1_000_000), self._last_ts_micros + 1)
+        micros = max(int((self._clock or time.time)() * 1_000_000), self._last_ts_micros + 1)
         self._last_ts_micros = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
@@ -930,10 +1002,61 @@ class SlackStandIn:
             response.update(no_op=True, already_open=True)
         return response
 
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Top-level messages, newest first, between `oldest` and `latest` (exclusive unless
+        `inclusive`), paged by cursor. Metadata only with `include_all_metadata`."""
+        conversation = self._conversations.get(_arg(params, "channel") or "")
+        if conversation is None:
+            raise _ApiError("channel_not_found")
+        if not conversation.bot_is_member:
+            raise _ApiError("not_in_channel")
+        oldest = _history_ts(params, "oldest", 0.0)
+        latest = _history_ts(params, "latest", math.inf)
+        inclusive = _flag(params, "inclusive")
+        page = HISTORY_DEFAULT_PAGE
+        limit = _arg(params, "limit")
+        if limit is not None:
+            try:
+                page = min(max(int(limit), 1), HISTORY_MAX_PAGE)
+            except ValueError as exc:
+                raise _invalid_arguments("limit must be an integer") from exc
+        cursor = _arg(params, "cursor")
+        offset = _decode_cursor(cursor) if cursor else 0
+
+        def in_range(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        timeline = [
+            m for m in reversed(conversation.messages)
+            if m.get("thread_ts", m["ts"]) == m["ts"] and in_range(float(m["ts"]))
+        ]  # fmt: skip
+        if offset > len(timeline):
+            raise _ApiError("invalid_cursor")
+        end = offset + page
+        shown = copy.deepcopy(timeline[offset:end])
+        if not _flag(params, "include_all_metadata"):
+            for message in shown:
+                message.pop("metadata", None)
+        more = end < len(timeline)
+        return {
+            "ok": True,
+            "messages": shown,
+            "has_more": more,
+            "pin_count": 0,
+            "channel_actions_ts": None,
+            "channel_actions_count": 0,
+            "response_metadata": {"next_cursor": _encode_cursor(end) if more else ""},
+        }
+
     def _chat_post_message(self, params: dict[str, Any]) -> dict[str, Any]:
         conversation = self._conversation_for_post(_arg(params, "channel"))
         text, blocks, attachments = self._message_content(params)
+        metadata = _message_metadata(params)
         message = self._bot_message(text, blocks, attachments, _arg(params, "thread_ts"))
+        if metadata is not None:
+            message["metadata"] = metadata
         conversation.messages.append(message)
         return {
             "ok": True,

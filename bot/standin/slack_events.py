@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import secrets
 import time
 import urllib.error
 import urllib.parse
@@ -36,6 +37,8 @@ class SlackEvents:
         self.api = api
         self._secret = signing_secret.encode()
         self._ids = itertools.count(1)
+        # The last request sent, so a test can deliver it again byte for byte (a retry).
+        self.last_sent: tuple[bytes, str] | None = None
 
     # ------------------------------------------------------------------ transport
 
@@ -56,12 +59,24 @@ class SlackEvents:
             "X-Slack-Signature": signature if signature is not None else self.sign(ts, body),
         }
         headers.update(extra_headers or {})
+        self.last_sent = (body, content_type)
         request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
         try:
             with urllib.request.urlopen(request, timeout=30) as response:
                 return Delivery(response.status, response.read().decode(), dict(response.headers))
         except urllib.error.HTTPError as error:
             return Delivery(error.code, error.read().decode(), dict(error.headers))
+
+    def redeliver(self, retry_num: int | None = None, reason: str = "http_timeout") -> Delivery:
+        """Send the last request again, freshly signed, as Slack does when it retries (with
+        `X-Slack-Retry-Num`) or as a proxy that duplicates requests would (without)."""
+        if self.last_sent is None:
+            raise LookupError("nothing was sent yet")
+        body, content_type = self.last_sent
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason}
+        return self.post(body, content_type, extra_headers=headers)
 
     def sign(self, timestamp: str, body: bytes) -> str:
         """Slack's v0 signature: HMAC-SHA256 over `v0:<timestamp>:<raw body bytes>`."""
@@ -201,7 +216,8 @@ class SlackEvents:
             "api_app_id": "A0CONVENE",
             "event": event,
             "type": "event_callback",
-            "event_id": event_id or f"Ev{next(self._ids):08d}",
+            # Unique across workspaces, as Slack's are (a delivery's identity for dedupe).
+            "event_id": event_id or f"Ev{next(self._ids):04d}{secrets.token_hex(4).upper()}",
             "event_time": int(time.time()),
             "authorizations": [
                 {"team_id": self.api.team_id, "user_id": self.api.bot_user_id, "is_bot": True}

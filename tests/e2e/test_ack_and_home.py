@@ -22,7 +22,9 @@ def test_a_slow_round_is_acked_at_once_and_finishes_afterwards(database_url: str
             slack.api.add_user(user, name=user.lower(), real_name=user, tz="Asia/Manila")
             slack.command(user, "join")
         slack.api.add_user("UFACIL001", name="fac", real_name="Fac")
-        slack.api.latency = 0.5  # every Slack call now takes half a second: the round takes ~4 s
+        # Every Slack call now takes half a second: even paced and a few at a time, the round
+        # takes about 2 s.
+        slack.api.latency = 0.5
         started = time.perf_counter()
         response = slack.events.command("UFACIL001", "checkin now")
         acked_after = time.perf_counter() - started
@@ -31,7 +33,7 @@ def test_a_slow_round_is_acked_at_once_and_finishes_afterwards(database_url: str
             lambda: [r for r in slack.api.responses() if "round started" in r.get("text", "")], 30
         )
         assert "6 sent" in reply[0]["text"]
-        assert time.perf_counter() - started > 3.0
+        assert time.perf_counter() - started > 1.5
 
 
 def test_app_home_shows_the_members_status_and_recent_checkins(slack: LocalSlack) -> None:

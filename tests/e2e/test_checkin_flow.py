@@ -228,10 +228,8 @@ def test_pause_button_pauses_the_member_for_two_weeks(slack: LocalSlack) -> None
 def test_nobody_can_answer_someone_elses_checkin(slack: LocalSlack) -> None:
     message = _start_round(slack, MANILA, MEXICO)
     slack.events.click_button_in(MEXICO, message, "checkin_skip")  # Maria's message, Jorge's click
-    reply = wait_for(
-        lambda: slack.api.responses()[-1:] if "someone else" in text_of(slack.api.responses()[-1]) else None
-    )
-    assert reply
+    refusal = Texts.load().get("checkin.not_yours", "es-LA")  # told in Jorge's own language
+    assert wait_for(lambda: any(refusal in text_of(r) for r in slack.api.responses()))
     assert _delivery_for(slack, MANILA).status == DeliveryStatus.SENT
     view = slack.click_for_view(MANILA, message, "checkin_answer")
     response = slack.events.submit_view(MEXICO, view, _modal_values("Forged answer"))

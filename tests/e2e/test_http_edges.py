@@ -45,7 +45,15 @@ def test_slack_url_verification_is_answered(slack: LocalSlack) -> None:
      (b"{\"type\": \"event_callback\", \"event\": 42}", "application/json"),
      (b"\xff\xfe\x00garbage", "application/octet-stream"),
      (b"payload=" + json.dumps({"type": "block_actions", "actions": "nope"}).encode(),
-      "application/x-www-form-urlencoded")],
+      "application/x-www-form-urlencoded"),
+     # Found by the hostile suite: each crashed inside Bolt before any listener (a 500).
+     (b"payload=" + json.dumps({"type": "block_actions", "channel": False, "actions": []}).encode(),
+      "application/x-www-form-urlencoded"),
+     (b"{\"type\": \"event_callback\", \"event\": {\"type\": \"message\", \"user\": 7}}",
+      "application/json"),
+     (b"payload=" + json.dumps({"type": "view_submission", "view": {"callback_id": "x"}}).encode(),
+      "application/x-www-form-urlencoded"),
+     (b"command=%2Fconvene&text=help&user_id=UMANILA01&team_id=%00", "application/x-www-form-urlencoded")],
 )  # fmt: skip
 def test_malformed_payloads_are_answered_without_a_crash_and_the_app_keeps_working(
     slack: LocalSlack, body: bytes, content_type: str

@@ -1,0 +1,25 @@
+"""Which language to answer someone in: a member's own choice, else their Slack locale.
+Slash commands and most interaction payloads carry no locale, so for someone who has not
+joined, Slack's users.info is asked (the same call `join` makes)."""
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
+
+from bot import members
+from bot.directory import fetch_profile
+from storage.models import Member
+
+log = logging.getLogger("convene.locale")
+
+
+def locale_for(client: WebClient, user_id: str, member: Member | None = None) -> str | None:
+    if member is not None:
+        return members.language_of(member)
+    try:
+        return fetch_profile(client, user_id).locale
+    except (SlackClientError, KeyError) as exc:
+        # English is better than no answer at all.
+        log.warning("could not read the locale of %s: %s", user_id, type(exc).__name__)
+        return None

@@ -1,0 +1,118 @@
+"""The pacer: send slots a fixed interval apart, shared by threads, pushed back by a 429."""
+
+import threading
+import time
+from itertools import pairwise
+
+import pytest
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.config import ConfigError, Settings
+from bot.pacing import Pacer, lane_for
+from bot.slack_client import build_web_client
+from bot.standin.slack_api import SlackStandIn
+
+
+def _send_from_threads(pacer: Pacer, threads: int, each: int) -> list[float]:
+    sent: list[float] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for _ in range(each):
+            pacer.wait_turn()
+            with lock:
+                sent.append(time.monotonic())
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return sorted(sent)
+
+
+def test_threads_sharing_a_pacer_get_slots_one_interval_apart() -> None:
+    sent = _send_from_threads(Pacer(per_second=100), threads=4, each=5)
+    gaps = [b - a for a, b in pairwise(sent)]
+    assert len(sent) == 20
+    assert min(gaps) >= 0.008  # 10 ms apart, less the timer's own jitter
+    assert 0.19 * 0.95 <= sent[-1] - sent[0] < 0.6
+
+
+def test_a_pause_holds_back_every_thread_even_one_already_waiting_for_its_slot() -> None:
+    pacer = Pacer(per_second=5)
+    pacer.wait_turn()  # the first slot is now; the next one is 200 ms away
+    started = time.monotonic()
+    waited: list[float] = []
+    waiter = threading.Thread(target=lambda: (pacer.wait_turn(), waited.append(time.monotonic())))
+    waiter.start()
+    time.sleep(0.05)
+    pacer.pause(0.5)  # Slack said 429, Retry-After 0.5 s, while the waiter was waiting
+    waiter.join()
+    assert waited[0] - started >= 0.5 - 0.01
+    assert pacer.rate_limited == 1
+
+
+class FakeTime:
+    """A clock the pacer sleeps on: sleeping moves it forward at once."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_after_a_429_the_pace_drops_a_tenth_and_climbs_back_after_a_calm_minute() -> None:
+    fake = FakeTime()
+    pacer = Pacer(per_second=10, clock=fake.clock, sleep=fake.sleep)
+    pacer.wait_turn()
+    pacer.pause(2)
+    pacer.pause(2)  # refused together with the first call: one slow-down, not two
+    assert pacer.current == pytest.approx(9)
+    pacer.wait_turn()
+    assert fake.now == pytest.approx(1002)  # nobody sent during Retry-After
+    pacer.wait_turn()
+    assert fake.now == pytest.approx(1002 + 1 / 9)
+    fake.now += 61  # a calm minute
+    pacer.wait_turn()
+    assert pacer.current == pytest.approx(10)
+    for _ in range(30):  # a pace far above Slack's limit never falls below a quarter
+        fake.now += 5
+        pacer.pause(1)
+    assert pacer.current == pytest.approx(2.5)
+
+
+def test_the_paced_client_leaves_429s_to_the_pacer_and_one_lane_serves_a_workspace() -> None:
+    with SlackStandIn() as slack:
+        client = build_web_client(slack.bot_token, slack.base_url)
+        lane = lane_for(client, 7)
+        assert not any(isinstance(h, RateLimitErrorRetryHandler) for h in lane.client.retry_handlers)
+        assert len(lane.client.retry_handlers) == len(client.retry_handlers) - 1
+        # Another client for the same workspace (same token) shares the lane and its pace.
+        again = lane_for(build_web_client(slack.bot_token, slack.base_url), 9)
+        assert again is lane and lane.pacer.per_second == pytest.approx(9)
+        slack.add_user("UONE00001", name="one")
+        slack.fail_next("chat.postMessage", error="ratelimited", retry_after=0)
+        lane.post_message(channel="UONE00001", text="hello")
+        assert [c.status for c in slack.calls_to("chat.postMessage")] == [429, 200]
+        assert lane.pacer.rate_limited == 1
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "fast", "nan"])
+def test_a_pace_that_is_not_a_positive_number_is_a_clear_configuration_error(
+    value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CONVENE_SLACK_MESSAGES_PER_SECOND", value)
+    with pytest.raises(ConfigError, match="CONVENE_SLACK_MESSAGES_PER_SECOND"):
+        Settings.from_env(None)
+
+
+def test_the_pace_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVENE_SLACK_MESSAGES_PER_SECOND", raising=False)
+    assert Settings.from_env(None).slack_messages_per_second == 4.0
+    monkeypatch.setenv("CONVENE_SLACK_MESSAGES_PER_SECOND", "2.5")
+    assert Settings.from_env(None).slack_messages_per_second == 2.5

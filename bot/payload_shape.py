@@ -93,6 +93,8 @@ def _json_problem(text: str) -> str | None:
     for key in ("event", "view", "user", "team", "container", "message"):
         if key in data and not isinstance(data[key], dict | type(None)):
             return f"'{key}' is not an object"
+    if data.get("type") == "event_callback" and not isinstance(data.get("event"), dict):
+        return "an event callback without an event"  # Bolt reads event.type at once
     wrong = _bolt_context_problem(data)
     if wrong is not None:
         return wrong

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -15,6 +16,12 @@ from storage import migrate
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
+
+# CI replays the same hypothesis examples every run (a red build means a change broke
+# something, not that the dice found an old bug); a developer's run explores new ones.
+hypothesis_settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI"):
+    hypothesis_settings.load_profile("ci")
 
 # Backends every storage-touching test runs on.
 BACKENDS = [

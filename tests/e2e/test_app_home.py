@@ -229,4 +229,3 @@ def test_the_status_word_in_me_and_home_is_translated(slack: LocalSlack, clock: 
     paused = TEXTS.get("me.status_paused_until", "es", until=until)
     assert paused in text_of(slack.command(MEXICO, "me"))
     assert paused in text_of(open_home(slack, MEXICO))
-

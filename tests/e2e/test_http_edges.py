@@ -51,6 +51,7 @@ def test_slack_url_verification_is_answered(slack: LocalSlack) -> None:
       "application/x-www-form-urlencoded"),
      (b"{\"type\": \"event_callback\", \"event\": {\"type\": \"message\", \"user\": 7}}",
       "application/json"),
+     (b"{\"type\": \"event_callback\", \"event_id\": \"Ev1\", \"event\": null}", "application/json"),
      (b"payload=" + json.dumps({"type": "view_submission", "view": {"callback_id": "x"}}).encode(),
       "application/x-www-form-urlencoded"),
      (b"command=%2Fconvene&text=help&user_id=UMANILA01&team_id=%00", "application/x-www-form-urlencoded")],

@@ -103,7 +103,9 @@ def test_a_form_answer_is_kept_intact_as_one_answer_or_refused_in_the_form(
         )
     previous = [a.text for a in _answers(slack) if a.source == "modal"]
     response = slack.events.submit_view(
-        MANILA, slack.hostile_view, {"challenge": {"type": "plain_text_input", "value": text}}  # type: ignore[attr-defined]
+        MANILA,
+        slack.hostile_view,
+        {"challenge": {"type": "plain_text_input", "value": text}},  # type: ignore[attr-defined]
     )
     assert response.status == 200
     kept = stored_form(text)

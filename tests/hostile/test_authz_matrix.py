@@ -161,8 +161,10 @@ def test_a_member_cannot_press_buttons_on_someone_elses_check_in(
 ) -> None:
     owner = next(iter(PEOPLE))
     slack.command(FACILITATOR, "checkin now")  # a fresh, unanswered check-in with all its buttons
-    message = wait_for(lambda: next(
-        (m for m in reversed(slack.api.messages_to(owner)) if "checkin_skip" in str(m)), None), timeout=10)
+    message = wait_for(
+        lambda: next((m for m in reversed(slack.api.messages_to(owner)) if "checkin_skip" in str(m)), None),
+        timeout=10,
+    )
     wait_for(lambda: _settled(slack), timeout=10)  # the round's bookkeeping is done
     state, writes = _snapshot(slack), _writes(slack)
     for action_id in ("checkin_answer", "checkin_skip", "checkin_pause"):

@@ -94,12 +94,20 @@ def test_injected_mentions_and_links_never_reach_a_digest_intro_agenda_or_home_u
         slack.events.home_opened(user)
     wait_for(lambda: all(slack.api.published_home(u) for u in people))
     shown = _everything_shown(slack, calls, responses, files)
-    digest = [c for c in slack.api.calls[calls:] if c.method == "chat.postMessage"
-              and c.params.get("channel") == COORDINATORS and "Weekly digest" in text_of(c.params)]
+    digest = [
+        c
+        for c in slack.api.calls[calls:]
+        if c.method == "chat.postMessage"
+        and c.params.get("channel") == COORDINATORS
+        and "Weekly digest" in text_of(c.params)
+    ]
     assert digest, "the digest did not go out: the test would prove nothing"
     assert "Budget cuts again" in "\n".join(text_of(c.params) for c in digest)  # a consented quote
-    assert any("matched" in text_of(c.params) and "Budget cuts again" in text_of(c.params)
-               for c in slack.api.calls[calls:] if c.method == "chat.postMessage")  # an intro, own words
+    assert any(
+        "matched" in text_of(c.params) and "Budget cuts again" in text_of(c.params)
+        for c in slack.api.calls[calls:]
+        if c.method == "chat.postMessage"
+    )  # an intro, own words
     assert "&lt;" in shown  # members' words did reach the output, escaped
     for forbidden in FORBIDDEN:
         assert forbidden not in shown, forbidden

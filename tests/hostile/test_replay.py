@@ -113,6 +113,7 @@ def test_any_signature_but_the_right_one_is_refused(
 ) -> None:
     tally.count_input("random signature and timestamp headers")
     body = b'{"type": "event_callback", "event": {"type": "app_home_opened", "user": "UMANILA01"}}'
+
     def header(value: str) -> str:
         return value.encode("latin-1", "replace").decode("latin-1")
 

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from bot import members, schedule, taxonomy
 from bot.digest import aggregate
-from bot.digest.model import share
+from bot.digest.model import FollowUpRates, share
 from storage.models import Answer, CheckinDelivery, CheckinRound, DeliveryStatus, Workspace
 
 TOP_PAINS = 3
@@ -17,7 +17,7 @@ PAIN_WEEKS = 4
 
 
 @dataclass(frozen=True)
-class CommunityStats:
+class CommunityStats(FollowUpRates):
     active: int
     paused: int
     left: int
@@ -35,14 +35,6 @@ class CommunityStats:
     @property
     def response_rate(self) -> float | None:
         return share(self.last_round_answered, self.last_round_sent)
-
-    @property
-    def meeting_rate(self) -> float | None:
-        return share(self.met, self.follow_up_answers)
-
-    @property
-    def helped_rate(self) -> float | None:
-        return share(self.helped, self.follow_up_answers)
 
 
 def community_stats(session: Session, workspace: Workspace, now: datetime) -> CommunityStats:

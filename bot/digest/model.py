@@ -9,6 +9,22 @@ def share(part: int, whole: int) -> float | None:
     return part / whole if whole else None
 
 
+class FollowUpRates:
+    """Met and helped rates from follow-up answers, for any figures that count them."""
+
+    met: int
+    helped: int
+    follow_up_answers: int
+
+    @property
+    def meeting_rate(self) -> float | None:
+        return share(self.met, self.follow_up_answers)
+
+    @property
+    def helped_rate(self) -> float | None:
+        return share(self.helped, self.follow_up_answers)
+
+
 @dataclass(frozen=True)
 class PainTrend:
     slug: str
@@ -32,7 +48,7 @@ class ThemeSummary:
 
 
 @dataclass(frozen=True)
-class Digest:
+class Digest(FollowUpRates):
     team_id: str
     week_key: str  # ISO week in the community's time zone, e.g. "2026-W48"
     start: datetime  # aware UTC bounds of the week [start, end)
@@ -58,11 +74,3 @@ class Digest:
     @property
     def response_rate(self) -> float | None:
         return share(self.answered, self.asked)
-
-    @property
-    def meeting_rate(self) -> float | None:
-        return share(self.met, self.follow_up_answers)
-
-    @property
-    def helped_rate(self) -> float | None:
-        return share(self.helped, self.follow_up_answers)

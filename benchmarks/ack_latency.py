@@ -79,7 +79,7 @@ class Slack:
 
 def run_standin(conn: Connection, users: list[str], latency: float) -> None:
     """The Slack stand-in's process: serves the Web API and response_urls until told to stop."""
-    from bot.standin.slack_api import SlackStandIn
+    from standins.slack_api import SlackStandIn
 
     api = SlackStandIn(latency=latency).start()
     for user in users:
@@ -107,12 +107,12 @@ def run_app(
     """An app under test in its own process, built as `convene serve` builds it."""
     from slack_bolt import Ack, App
 
-    from bot import members
-    from bot.app import bootstrap_workspace, build_bolt_app, build_runtime
-    from bot.config import Settings
-    from bot.directory import SlackProfile
-    from bot.server import HttpServer
-    from bot.slack_client import build_web_client
+    from bot.app.composition import bootstrap_workspace, build_bolt_app, build_runtime
+    from bot.app.server import HttpServer
+    from bot.core.config import Settings
+    from bot.members import service as members
+    from bot.slack.client import build_web_client
+    from bot.slack.directory import SlackProfile
     from storage.db import Database
     from storage.models import Workspace
 

@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from benchmarks.common import fresh_schema
-from bot import members
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.directory import SlackProfile
-from bot.standin.harness import LocalSlack, wait_for
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.members import service as members
+from bot.slack.directory import SlackProfile
+from standins.harness import LocalSlack, wait_for
 from storage.models import Workspace
 
 ZONES = ["Asia/Manila", "America/Mexico_City", "Europe/Madrid", "Africa/Nairobi", "America/Bogota",

@@ -23,9 +23,9 @@ from pathlib import Path
 
 from benchmarks.checkin_round import FACILITATOR, populate
 from benchmarks.common import fresh_schema
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack, wait_for
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from standins.harness import LocalSlack, wait_for
 
 
 def measure(url: str, count: int, limit: int, burst: int, pace: float, latency: float, jitter: float) -> None:

@@ -8,12 +8,12 @@ import argparse
 import time
 from pathlib import Path
 
-from bot import taxonomy
-from bot.standin.openai_api import OpenAIStandIn
+from bot.core.texts import Texts
+from bot.tagging import taxonomy
 from bot.tagging.evaluation import load_dev_set
 from bot.tagging.llm import LLMTagger
 from bot.tagging.offline import OfflineTagger
-from bot.texts import Texts
+from standins.openai_api import OpenAIStandIn
 
 DEV_SET = Path(__file__).resolve().parents[1] / "tests" / "data" / "challenges-dev.csv"
 

@@ -29,10 +29,10 @@ from dataclasses import dataclass, field, replace
 from importlib import metadata
 from pathlib import Path
 
+from bot.core.texts import Texts
 from bot.tagging import PainPointSpec
 from bot.tagging.evaluation import DevRow, exact_match, load_dev_set, macro_f1
 from bot.tagging.offline import Lexicon, OfflineTagger, default_lexicon
-from bot.texts import Texts
 
 ROOT = Path(__file__).resolve().parents[1]
 DEV_SET = ROOT / "tests" / "data" / "challenges-dev.csv"

@@ -2,12 +2,11 @@
 
 from slack_bolt import App
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 from handlers import (
     checkin_actions,
     checkin_views,
     commands,
-    dedupe,
     forget_me,
     home,
     home_settings,
@@ -18,6 +17,7 @@ from handlers import (
     profile,
     theme_actions,
 )
+from handlers import inbound_dedupe as dedupe
 
 
 def register_all(app: App, runtime: Runtime) -> None:

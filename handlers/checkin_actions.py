@@ -7,9 +7,12 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from sqlmodel import Session
 
-from bot import checkin_blocks, checkins, members, taxonomy
-from bot.mrkdwn import is_number
-from bot.runtime import Runtime
+from bot.checkins import blocks as checkin_blocks
+from bot.checkins import service as checkins
+from bot.core.runtime import Runtime
+from bot.members import service as members
+from bot.slack.mrkdwn import is_number
+from bot.tagging import taxonomy
 from handlers import request
 from handlers.reader_locale import locale_for
 from storage.models import Answer, CheckinDelivery, Member

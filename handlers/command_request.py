@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import Respond
 from slack_sdk import WebClient
 
-from bot.command_parser import CommandSpec
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from handlers.command_parser import CommandSpec
 
 
 @dataclass

@@ -7,11 +7,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot import command_parser
-from bot.authz import is_facilitator
-from bot.mrkdwn import escape
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.slack.mrkdwn import escape
+from bot.workspaces.authz import is_facilitator
 from handlers import (
+    command_parser,
     digest_commands,
     export_command,
     facilitator_commands,

@@ -5,7 +5,7 @@ import contextlib
 from slack_sdk.errors import SlackClientError
 
 from bot.digest import agenda, publish
-from bot.mrkdwn import escape
+from bot.slack.mrkdwn import escape
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.schedules import set_schedule
 from handlers.workspace_context import workspace

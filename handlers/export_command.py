@@ -4,7 +4,7 @@ members' raw answers, so never to a channel)."""
 import tempfile
 from pathlib import Path
 
-from bot.export import write_export
+from bot.export.service import write_export
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.workspace_context import workspace
 

@@ -4,8 +4,14 @@ The dispatcher has already checked facilitator rights before any of these run.""
 
 from sqlmodel import col, select
 
-from bot import blocks, checkins, command_parser, fanout, members, schedule, workspaces
-from bot.mrkdwn import escape
+from bot.checkins import fanout
+from bot.checkins import service as checkins
+from bot.core import schedule
+from bot.members import service as members
+from bot.slack import blocks
+from bot.slack.mrkdwn import escape
+from bot.workspaces import service as workspaces
+from handlers import command_parser
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.schedules import set_schedule, when
 from handlers.workspace_context import workspace

@@ -5,9 +5,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks, members
-from bot.forget import forget
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.members import service as members
+from bot.members.forget import forget
+from bot.slack import blocks
 from handlers import request
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.reader_locale import locale_for

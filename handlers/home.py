@@ -9,13 +9,15 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot import blocks, member_settings, members
-from bot.authz import is_facilitator
-from bot.community_stats import CommunityStats, community_stats
-from bot.member_history import PastMatch, past_matches, tagged_answers
-from bot.mrkdwn import escape, truncate
-from bot.runtime import Runtime
-from bot.texts import Texts
+from bot.core.runtime import Runtime
+from bot.core.texts import Texts
+from bot.digest.community_stats import CommunityStats, community_stats
+from bot.members import service as members
+from bot.members import settings as member_settings
+from bot.members.history import PastMatch, past_matches, tagged_answers
+from bot.slack import blocks
+from bot.slack.mrkdwn import escape, truncate
+from bot.workspaces.authz import is_facilitator
 from handlers import request
 from handlers.reader_locale import locale_for
 from handlers.workspace_context import workspace

@@ -9,9 +9,11 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot import member_settings, members, schedule
-from bot.directory import fetch_profile
-from bot.runtime import Runtime
+from bot.core import schedule
+from bot.core.runtime import Runtime
+from bot.members import service as members
+from bot.members import settings as member_settings
+from bot.slack.directory import fetch_profile
 from handlers import home, request
 from handlers.workspace_context import workspace
 from storage.models import Member

@@ -4,7 +4,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
 
 
 def register(app: App, runtime: Runtime) -> None:

@@ -6,11 +6,11 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import blocks
-from bot.authz import is_facilitator
+from bot.core.runtime import Runtime
 from bot.matching import intros, service
-from bot.mrkdwn import escape
-from bot.runtime import Runtime
+from bot.slack import blocks
+from bot.slack.mrkdwn import escape
+from bot.workspaces.authz import is_facilitator
 from handlers import request
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.schedules import set_schedule
@@ -136,7 +136,7 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def _member_ids(session: Any, team_id: str, user_ids: list[Any]) -> list[int | None]:
-    from bot.members import get_member
+    from bot.members.service import get_member
 
     found: list[int | None] = []
     for user_id in user_ids:

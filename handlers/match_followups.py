@@ -4,10 +4,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 
-from bot import members
+from bot.core.runtime import Runtime
 from bot.matching import intros, service
-from bot.mrkdwn import is_number
-from bot.runtime import Runtime
+from bot.members import service as members
+from bot.slack.mrkdwn import is_number
 from handlers import request
 
 ANSWERS = {

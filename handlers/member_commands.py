@@ -1,10 +1,14 @@
 """Subcommands anyone can run: help, join, pause, resume, leave, me."""
 
-from bot import blocks, command_parser, member_settings, members, schedule
-from bot.authz import is_facilitator
-from bot.checkins import recent_answers
-from bot.directory import fetch_profile
-from bot.mrkdwn import escape, truncate
+from bot.checkins.service import recent_answers
+from bot.core import schedule
+from bot.members import service as members
+from bot.members import settings as member_settings
+from bot.slack import blocks
+from bot.slack.directory import fetch_profile
+from bot.slack.mrkdwn import escape, truncate
+from bot.workspaces.authz import is_facilitator
+from handlers import command_parser
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.reader_locale import locale_for
 from handlers.workspace_context import workspace

@@ -8,8 +8,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 
-from bot import checkin_blocks, checkins, members
-from bot.runtime import Runtime
+from bot.checkins import blocks as checkin_blocks
+from bot.checkins import service as checkins
+from bot.core.runtime import Runtime
+from bot.members import service as members
 from handlers import request
 from handlers.reader_locale import locale_for
 

@@ -5,9 +5,9 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
-from bot import members
-from bot.mrkdwn import escape
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.members import service as members
+from bot.slack.mrkdwn import escape
 from handlers import request
 from handlers.member_commands import PROFILE_OPEN
 

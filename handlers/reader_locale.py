@@ -7,8 +7,8 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
-from bot import members
-from bot.directory import fetch_profile
+from bot.members import service as members
+from bot.slack.directory import fetch_profile
 from storage.models import Member
 
 log = logging.getLogger("convene.locale")

@@ -1,7 +1,8 @@
 """Setting one of the workspace's schedules (check-ins, matches, digest) from a command."""
 
-from bot import schedule, workspaces
-from bot.mrkdwn import escape
+from bot.core import schedule
+from bot.slack.mrkdwn import escape
+from bot.workspaces import service as workspaces
 from handlers.command_request import CommandRequest
 from handlers.workspace_context import workspace
 

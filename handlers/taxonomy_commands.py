@@ -3,8 +3,9 @@
 import json
 from datetime import timedelta
 
-from bot import blocks, taxonomy, themes
-from bot.mrkdwn import escape
+from bot.slack import blocks
+from bot.slack.mrkdwn import escape
+from bot.tagging import taxonomy, themes
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.workspace_context import workspace
 from storage.models import PainPoint

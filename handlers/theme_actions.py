@@ -6,10 +6,10 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import taxonomy, themes
-from bot.authz import is_facilitator
-from bot.mrkdwn import escape, is_number
-from bot.runtime import Runtime
+from bot.core.runtime import Runtime
+from bot.slack.mrkdwn import escape, is_number
+from bot.tagging import taxonomy, themes
+from bot.workspaces.authz import is_facilitator
 from handlers import request
 from handlers.taxonomy_commands import THEME_ADOPT, THEME_DISMISS
 

@@ -2,9 +2,9 @@
 
 from sqlmodel import Session
 
-from bot import taxonomy
-from bot.runtime import Runtime
-from bot.workspaces import ensure_workspace
+from bot.core.runtime import Runtime
+from bot.tagging import taxonomy
+from bot.workspaces.service import ensure_workspace
 from storage.models import Workspace
 
 

@@ -11,7 +11,7 @@ from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
 from storage import migrate
 from storage.db import Database
 

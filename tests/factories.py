@@ -3,11 +3,12 @@
 import itertools
 from datetime import datetime
 
-from bot import members, taxonomy
-from bot.config import Settings
-from bot.directory import SlackProfile
-from bot.texts import Texts
-from bot.workspaces import ensure_workspace
+from bot.core.config import Settings
+from bot.core.texts import Texts
+from bot.members import service as members
+from bot.slack.directory import SlackProfile
+from bot.tagging import taxonomy
+from bot.workspaces.service import ensure_workspace
 from storage.db import Database
 from storage.models import Member, Workspace
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import func, select
 
-from bot import checkins, taxonomy
-from bot.clock import ManualClock
-from bot.texts import Texts
+from bot.checkins import service as checkins
+from bot.core.clock import ManualClock
+from bot.core.texts import Texts
+from bot.tagging import taxonomy
 from storage.db import Database
 from storage.models import Answer, AnswerTag, CheckinDelivery, DeliveryStatus, TagSource, Workspace
 from tests import factories

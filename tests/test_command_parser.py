@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import command_parser as cp
+from handlers import command_parser as cp
 
 
 def test_empty_text_means_help() -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, parse_user_list
-from bot.logging_setup import RedactSecrets
+from bot.app.logging_setup import RedactSecrets
+from bot.core.config import ConfigError, Settings, parse_user_list
 
 
 def test_settings_read_a_dotenv_file_and_the_environment_wins(

@@ -2,8 +2,8 @@
 
 import io
 
-from bot.demo import run_demo
-from bot.demo_community import DEMO_MEMBERS
+from standins.demo.community import DEMO_MEMBERS
+from standins.demo.run import run_demo
 
 
 def test_the_demo_asks_every_member_once_at_nine_local_and_reminds_the_silent() -> None:

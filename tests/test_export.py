@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import Session, select
 
-from bot import export
-from bot.cli import _parser, cmd_export
-from bot.clock import ManualClock
-from bot.export import CHECKIN_COLUMNS, MATCH_COLUMNS, TAG_COLUMNS, ExportError, write_export
+from bot.app.cli import _parser, cmd_export
+from bot.core.clock import ManualClock
+from bot.export import service as export
+from bot.export.service import CHECKIN_COLUMNS, MATCH_COLUMNS, TAG_COLUMNS, ExportError, write_export
 from storage import migrate
 from storage.db import Database
 from storage.models import (
@@ -418,7 +418,7 @@ def test_convene_export_as_a_process(tmp_path: Path, clock: ManualClock) -> None
 
     def convene(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "export", *args],
+            [sys.executable, "-m", "bot.app.cli", "--env-file", str(tmp_path / "none.env"), "export", *args],
             env=env, cwd=tmp_path, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
 

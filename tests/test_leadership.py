@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from bot import leadership
-from bot.config import ConfigError, Settings
-from bot.leadership import Lease
+from bot.core import leadership
+from bot.core.config import ConfigError, Settings
+from bot.core.leadership import Lease
 from storage.db import Database
 from storage.models import SchedulerLease
 

@@ -16,11 +16,11 @@ from typing import Any
 import openai
 import pytest
 
-from bot.config import Settings
-from bot.standin.openai_api import OpenAIStandIn
+from bot.core.config import Settings
 from bot.tagging import PainPointSpec, Tag
 from bot.tagging.factory import build_tagger
 from bot.tagging.llm import LLMTagger, load_prompts
+from standins.openai_api import OpenAIStandIn
 
 KEY = "sk-test-convene-0123456789"
 FALLBACK_CONFIDENCE = 0.123  # no model answer carries it: marks a fallen-back answer

@@ -2,9 +2,9 @@
 
 from datetime import UTC, datetime
 
+from bot.core.schedule import zone
+from bot.core.texts import Texts
 from bot.matching import meeting
-from bot.schedule import zone
-from bot.texts import Texts
 
 TUESDAY_10_UTC = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
 

@@ -4,9 +4,11 @@ from datetime import date
 
 import pytest
 
-from bot import member_settings, members, schedule
+from bot.core import schedule
+from bot.core.texts import Texts
 from bot.matching.intros import group_language
-from bot.texts import Texts
+from bot.members import service as members
+from bot.members import settings as member_settings
 from storage.models import Member, MemberStatus
 
 TEXTS = Texts.load()

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.texts import Texts
 from bot.tagging import PainPointSpec, Tag
 from bot.tagging.evaluation import exact_match, load_dev_set, macro_f1, per_label_f1
 from bot.tagging.offline import OfflineTagger, _load_lexicon, default_lexicon
-from bot.taxonomy import seed_specs
-from bot.texts import Texts
+from bot.tagging.taxonomy import seed_specs
 
 DEV_SET = Path(__file__).parent / "data" / "challenges-dev.csv"
 

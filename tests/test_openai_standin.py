@@ -11,7 +11,7 @@ from typing import Any
 import openai
 import pytest
 
-from bot.standin.openai_api import OpenAIStandIn, keyword_model, strict_schema_problem
+from standins.openai_api import OpenAIStandIn, keyword_model, strict_schema_problem
 
 KEY = "sk-standin-test-key-42"
 

@@ -7,10 +7,10 @@ from itertools import pairwise
 import pytest
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
-from bot.config import ConfigError, Settings
-from bot.pacing import Pacer, lane_for
-from bot.slack_client import build_web_client
-from bot.standin.slack_api import SlackStandIn
+from bot.core.config import ConfigError, Settings
+from bot.slack.client import build_web_client
+from bot.slack.pacing import Pacer, lane_for
+from standins.slack_api import SlackStandIn
 
 
 def _send_from_threads(pacer: Pacer, threads: int, each: int) -> list[float]:

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot import schedule
+from bot.core import schedule
 
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
 

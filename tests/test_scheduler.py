@@ -3,10 +3,10 @@ due check-in on its own, through the scheduler lease."""
 
 from datetime import UTC, datetime
 
-from bot import jobs
-from bot.clock import ManualClock
-from bot.scheduler import TICK_JOB_ID, build_scheduler
-from bot.standin.harness import LocalSlack, wait_for
+from bot.app import jobs
+from bot.app.scheduler import TICK_JOB_ID, build_scheduler
+from bot.core.clock import ManualClock
+from standins.harness import LocalSlack, wait_for
 from storage.models import SchedulerLease
 
 

@@ -10,7 +10,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin.slack_cloud import AuthorizeError, SlackCloud
+from standins.slack_cloud import AuthorizeError, SlackCloud
 
 REDIRECT = "https://convene.example.org/slack/oauth_redirect"
 ALPHA, BETA = "T0ALPHA01", "T0BETA001"

@@ -20,7 +20,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.webhook import WebhookClient
 
-from bot.standin.slack_api import SlackStandIn
+from standins.slack_api import SlackStandIn
 
 TOKEN = "xoxb-standin-token"
 

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin.slack_api import SlackStandIn
+from standins.slack_api import SlackStandIn
 
 TAG = {"event_type": "convene_checkin", "event_payload": {"delivery_id": 7}}
 

@@ -7,7 +7,7 @@ import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.standin.slack_api import SlackStandIn
+from standins.slack_api import SlackStandIn
 
 
 @pytest.fixture

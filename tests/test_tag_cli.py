@@ -6,14 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bot.standin.openai_api import OpenAIStandIn
+from standins.openai_api import OpenAIStandIn
 
 
 def _convene(tmp_path: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None):
     base = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DATABASE_URL"))}
     base["DATABASE_URL"] = f"sqlite:///{tmp_path / 'empty.db'}"
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "tag", *args],
+        [sys.executable, "-m", "bot.app.cli", "--env-file", str(tmp_path / "none.env"), "tag", *args],
         env={**base, **(env or {})}, cwd=tmp_path, capture_output=True, text=True, timeout=120, input=stdin,
     )  # fmt: skip
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlmodel import select
 
-from bot import taxonomy
+from bot.tagging import taxonomy
 from storage.db import Database
 from storage.models import AnswerTag, PainPoint, PainPointEvent, TagSource
 from tests import factories

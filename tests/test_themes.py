@@ -5,8 +5,8 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from bot import taxonomy, themes
-from bot.clock import ManualClock
+from bot.core.clock import ManualClock
+from bot.tagging import taxonomy, themes
 from storage.db import Database
 from storage.models import Answer, AnswerTag, EmergingTheme, TagSource, ThemeStatus
 from tests import factories

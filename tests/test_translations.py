@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.texts import Texts
+from bot.core.texts import Texts
 
 PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 TRANSLATIONS = ["es", "fr"]

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlmodel import Session, col, func, select
 
-from bot import blocks
-from bot.mrkdwn import escape
-from bot.texts import Texts
+from bot.core.texts import Texts
+from bot.slack import blocks
+from bot.slack.mrkdwn import escape
 from storage.models import (
     Answer,
     AnswerTag,

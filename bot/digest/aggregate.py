@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, or_
 from sqlmodel import Session, col, select
 
-from bot import schedule
+from bot.core import schedule
 from bot.digest.model import Digest, PainTrend, ThemeSummary
 from storage.models import (
     Answer,

@@ -8,10 +8,10 @@ import re
 import tomllib
 from importlib import resources
 
-from bot.config import Settings
+from bot.core.config import Settings
+from bot.core.texts import Texts
+from bot.digest.blocks import percent
 from bot.digest.model import Digest
-from bot.digest.render import percent
-from bot.texts import Texts
 
 log = logging.getLogger("convene.digest")
 

@@ -9,11 +9,12 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from bot import schedule
-from bot.digest import narrative, render
+from bot.core import schedule
+from bot.core.runtime import Runtime
+from bot.digest import blocks as render
+from bot.digest import narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
-from bot.runtime import Runtime
 from storage.models import DigestPost, Member, PainPoint, Workspace
 from storage.queries import insert_ignoring_duplicates
 

@@ -10,12 +10,14 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot import blocks, leadership, members, message_metadata, pacing, schedule
+from bot.core import leadership, schedule
+from bot.core.runtime import Runtime
+from bot.core.texts import DEFAULT_LANGUAGE, Texts
 from bot.matching import meeting, service
 from bot.matching.service import StoredGroup
-from bot.mrkdwn import escape, quote
-from bot.runtime import Runtime
-from bot.texts import DEFAULT_LANGUAGE, Texts
+from bot.members import service as members
+from bot.slack import blocks, message_metadata, pacing
+from bot.slack.mrkdwn import escape, quote
 from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, PainPoint, Workspace
 from storage.queries import claimed
 
@@ -72,7 +74,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
     """Every claimed-but-unsent intro (this round's, or one that failed on an earlier tick)."""
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
-    # Intros share the workspace's message pace with check-ins and reminders (bot.pacing).
+    # Intros share the workspace's message pace with check-ins and reminders (bot.slack.pacing).
     lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second)
     with runtime.db.session() as session:
         pending = set(service.unsent_intros(session, team_id))
@@ -94,7 +96,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                     text=text,
                     blocks=blocks_,
                     unfurl_links=False,
-                    # Lets a surviving instance ask Slack whether this intro went out (bot.recovery).
+                    # Lets a surviving instance ask Slack whether this intro went out (bot.app.recovery).
                     metadata=message_metadata.intro_metadata(group.group.id),  # type: ignore[arg-type]
                 )
             except SlackClientError as exc:
@@ -163,7 +165,7 @@ def _mentions(members: list[Member]) -> str:
 
 def _own_words(session: Session, group: StoredGroup, now: datetime) -> list[tuple[str, str]]:
     """Each member's own words of this week, only if they consented to be quoted."""
-    from bot.checkins import recent_answers
+    from bot.checkins.service import recent_answers
 
     quotes = []
     for member in group.members:

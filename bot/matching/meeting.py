@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from bot.texts import Texts
+from bot.core.texts import Texts
 
 WORKDAY = (time(9, 0), time(17, 0))
 STRETCHED = (time(7, 30), time(19, 0))  # when 9-to-5s don't meet, an early or late call

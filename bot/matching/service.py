@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from bot import schedule
+from bot.core import schedule
 from bot.matching.algorithm import DEFAULT_WEIGHTS, pair_weight, plan_matches, rarity_of
 from bot.matching.model import Candidate, MatchPlan
 from storage.models import (

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from bot.tagging import Tagger
 
 if TYPE_CHECKING:
-    from bot.config import Settings
+    from bot.core.config import Settings
 
 
 def build_tagger(settings: Settings) -> Tagger:

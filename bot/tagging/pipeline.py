@@ -7,8 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
-from bot import taxonomy
-from bot.tagging import Tag, Tagger
+from bot.tagging import Tag, Tagger, taxonomy
 from storage.models import Answer, AnswerTag, TagSource
 
 log = logging.getLogger("convene.tagging")

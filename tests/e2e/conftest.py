@@ -5,9 +5,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from standins.harness import LocalSlack
 
 FACILITATOR = "UFACIL001"
 ADMIN = "UADMIN001"

@@ -7,8 +7,8 @@ import time
 import urllib.parse
 from typing import Any
 
-from bot.standin.harness import LocalSlack, wait_for
-from bot.standin.slack_events import Delivery, find_element
+from standins.harness import LocalSlack, wait_for
+from standins.slack_events import Delivery, find_element
 
 
 def open_home(slack: LocalSlack, user_id: str) -> dict[str, Any]:

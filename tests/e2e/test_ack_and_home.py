@@ -5,9 +5,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack, wait_for
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from standins.harness import LocalSlack, wait_for
 from tests.e2e.conftest import MANILA, text_of
 
 pytestmark = pytest.mark.e2e

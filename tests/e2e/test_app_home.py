@@ -7,10 +7,10 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.standin.block_rules import MAX_VIEW_BLOCKS, view_problems
-from bot.standin.harness import LocalSlack, wait_for
-from bot.texts import Texts
+from bot.core.clock import ManualClock
+from bot.core.texts import Texts
+from standins.block_rules import MAX_VIEW_BLOCKS, view_problems
+from standins.harness import LocalSlack, wait_for
 from storage.models import (
     Answer,
     AnswerTag,

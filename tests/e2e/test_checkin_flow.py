@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.standin.harness import LocalSlack, wait_for
-from bot.texts import Texts
+from bot.core.clock import ManualClock
+from bot.core.texts import Texts
+from standins.harness import LocalSlack, wait_for
 from storage.models import (
     Answer,
     AnswerTag,

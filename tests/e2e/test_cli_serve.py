@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.standin.harness import wait_for
-from bot.standin.slack_api import SlackStandIn
-from bot.standin.slack_events import SlackEvents
+from standins.harness import wait_for
+from standins.slack_api import SlackStandIn
+from standins.slack_events import SlackEvents
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ def test_serve_runs_from_the_environment_and_answers_slack(tmp_path: Path, datab
             "DATABASE_URL": database_url,
         }
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "serve",
+            [sys.executable, "-m", "bot.app.cli", "--env-file", str(tmp_path / "none.env"), "serve",
              "--host", "127.0.0.1", "--port", str(port)],
             env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
@@ -67,7 +67,7 @@ def test_serve_runs_from_the_environment_and_answers_slack(tmp_path: Path, datab
 def test_serve_without_a_signing_secret_says_what_is_missing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "serve"],
+        [sys.executable, "-m", "bot.app.cli", "--env-file", str(tmp_path / "none.env"), "serve"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot import deliveries
-from bot.app import build_bolt_app
-from bot.server import HttpServer
-from bot.standin.harness import LocalSlack, wait_for
-from bot.standin.slack_events import SlackEvents
+from bot.app.composition import build_bolt_app
+from bot.app.server import HttpServer
+from bot.slack import inbound_dedupe as deliveries
+from standins.harness import LocalSlack, wait_for
+from standins.slack_events import SlackEvents
 from storage.db import Database
 from storage.models import Answer, Member, SlackDelivery
 from tests.e2e.conftest import FACILITATOR, MANILA, PLAIN

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import themes
-from bot.clock import ManualClock
-from bot.standin.harness import LocalSlack, wait_for
+from bot.core.clock import ManualClock
+from bot.tagging import themes
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, DigestPost, Member
 from tests import factories
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
@@ -165,8 +165,8 @@ def test_agenda_is_posted_as_blocks_and_an_editable_markdown_file(slack: LocalSl
 def test_with_an_llm_the_summary_is_written_by_it_but_only_with_the_real_figures(
     database_url: str, clock: ManualClock
 ) -> None:
-    from bot.config import Settings
-    from bot.standin.openai_api import OpenAIStandIn
+    from bot.core.config import Settings
+    from standins.openai_api import OpenAIStandIn
 
     with OpenAIStandIn(api_key="sk-digest") as llm:
         settings = Settings(

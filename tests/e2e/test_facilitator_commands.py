@@ -3,7 +3,7 @@
 import pytest
 from sqlmodel import select
 
-from bot.standin.harness import LocalSlack, wait_for
+from standins.harness import LocalSlack, wait_for
 from storage.models import CheckinDelivery, Workspace
 from tests.e2e.conftest import ADMIN, COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from bot import themes
-from bot.standin.harness import LocalSlack, wait_for
+from bot.tagging import themes
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, AnswerTag, CheckinDelivery, EmergingTheme, MatchAvoid, MatchMember, Member
 from tests import factories
 from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, text_of
@@ -76,7 +76,7 @@ def test_their_words_leave_emerging_theme_examples_too(slack: LocalSlack) -> Non
         [theme] = themes.propose(session, slack.team_id, "2026-W48", now)
         assert any(e in words for e in json.loads(theme.examples))
         member = session.exec(select(Member)).one()
-        from bot.forget import forget
+        from bot.members.forget import forget
 
         forget(session, member)
         scrubbed = session.get(EmergingTheme, theme.id)

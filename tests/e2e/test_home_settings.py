@@ -6,9 +6,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.standin.harness import LocalSlack, wait_for
-from bot.texts import Texts
+from bot.core.clock import ManualClock
+from bot.core.texts import Texts
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, Member
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
 from tests.e2e.home_controls import open_home, use_control

@@ -8,7 +8,7 @@ import urllib.request
 import pytest
 from sqlmodel import select
 
-from bot.standin.harness import LocalSlack
+from standins.harness import LocalSlack
 from storage.models import Member
 from tests.e2e.conftest import MANILA
 

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.standin.harness import LocalSlack, wait_for
+from bot.core.clock import ManualClock
+from standins.harness import LocalSlack, wait_for
 from storage.models import MatchGroup, MatchMember, Member, MemberStatus, PainPoint
 from tests.e2e.conftest import FACILITATOR, text_of
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.standin.harness import LocalSlack
+from standins.harness import LocalSlack
 from storage.models import Member, MemberStatus
 from tests.e2e.conftest import MANILA, MEXICO, PLAIN, text_of
 
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.e2e
 
 
 def _member(slack: LocalSlack, user_id: str) -> Member | None:
-    from bot.members import get_member
+    from bot.members.service import get_member
 
     with slack.db.session() as session:
         return get_member(session, slack.team_id, user_id)

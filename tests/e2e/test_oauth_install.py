@@ -18,12 +18,12 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.installations import DEFAULT_SCOPES, NotInstalled
-from bot.standin.cloud_harness import CloudSlack, browse, state_cookie
-from bot.standin.harness import wait_for
-from bot.standin.slack_api import SlackStandIn
-from bot.texts import Texts
+from bot.core.clock import ManualClock
+from bot.core.installations import DEFAULT_SCOPES, NotInstalled
+from bot.core.texts import Texts
+from standins.cloud_harness import CloudSlack, browse, state_cookie
+from standins.harness import wait_for
+from standins.slack_api import SlackStandIn
 from storage.models import Answer, Facilitator, Member, PainPoint, Workspace
 from tests.e2e.conftest import text_of
 
@@ -273,7 +273,7 @@ def test_export_of_one_workspace_holds_only_its_answers(
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_URL"))}
     env["DATABASE_URL"] = database_url
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "export",
+        [sys.executable, "-m", "bot.app.cli", "--env-file", str(tmp_path / "none.env"), "export",
          "--team", BETA, "--out", str(tmp_path / "beta")],
         env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip

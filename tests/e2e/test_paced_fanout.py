@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import members
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.directory import SlackProfile
-from bot.standin.harness import LocalSlack
-from bot.standin.slack_api import Call
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.members import service as members
+from bot.slack.directory import SlackProfile
+from standins.harness import LocalSlack
+from standins.slack_api import Call
 from storage.models import CheckinDelivery, DeliveryStatus, Workspace
 
 pytestmark = pytest.mark.e2e

@@ -4,8 +4,8 @@ import logging
 
 import pytest
 
-from bot.logging_setup import configure
-from bot.standin.harness import LocalSlack, wait_for
+from bot.app.logging_setup import configure
+from standins.harness import LocalSlack, wait_for
 from tests.e2e.conftest import FACILITATOR, MANILA, text_of
 
 pytestmark = pytest.mark.e2e

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot import checkin_blocks, checkins, message_metadata
-from bot.clock import ManualClock
-from bot.config import Settings
+from bot.checkins import blocks as checkin_blocks
+from bot.checkins import service as checkins
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
 from bot.matching import service as match_service
-from bot.standin.harness import LocalSlack
+from bot.slack import message_metadata
+from standins.harness import LocalSlack
 from storage.models import (
     CheckinDelivery,
     DeliveryStatus,

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlmodel import select
 
-from bot import jobs
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack
+from bot.app import jobs
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from standins.harness import LocalSlack
 from storage.models import CheckinDelivery, DeliveryStatus
 from tests.e2e.conftest import MANILA, MEXICO, PLAIN
 

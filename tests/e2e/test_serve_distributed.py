@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.installations import DEFAULT_SCOPES
-from bot.standin.cloud_harness import browse, state_cookie
-from bot.standin.harness import wait_for
-from bot.standin.slack_cloud import SlackCloud
-from bot.standin.slack_events import SlackEvents
+from bot.core.installations import DEFAULT_SCOPES
+from standins.cloud_harness import browse, state_cookie
+from standins.harness import wait_for
+from standins.slack_cloud import SlackCloud
+from standins.slack_events import SlackEvents
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,7 @@ class _Serve:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--env-file", str(cwd / "none.env"), "serve",
+            [sys.executable, "-m", "bot.app.cli", "--env-file", str(cwd / "none.env"), "serve",
              "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip
@@ -123,7 +123,7 @@ def test_serve_in_distributed_mode_still_needs_a_signing_secret(cloud: SlackClou
     env = _env(cloud, f"sqlite:///{tmp_path / 'convene.db'}")
     del env["SLACK_SIGNING_SECRET"]
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", str(tmp_path / "none.env"), "serve"],
+        [sys.executable, "-m", "bot.app.cli", "--env-file", str(tmp_path / "none.env"), "serve"],
         env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert result.returncode == 2

@@ -21,10 +21,10 @@ from sqlalchemy import create_engine, text, update
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from bot import message_metadata
-from bot.standin.harness import wait_for
-from bot.standin.slack_api import SlackStandIn
-from bot.standin.slack_events import SlackEvents
+from bot.slack import message_metadata
+from standins.harness import wait_for
+from standins.slack_api import SlackStandIn
+from standins.slack_events import SlackEvents
 from storage import migrate
 from storage.db import Database
 from storage.models import (
@@ -86,7 +86,7 @@ class Instance:
         }
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bot.cli", "--env-file", str(workdir / "none.env"), "serve",
+            [sys.executable, "-m", "bot.app.cli", "--env-file", str(workdir / "none.env"), "serve",
              "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )  # fmt: skip

@@ -3,8 +3,8 @@
 import pytest
 from sqlmodel import select
 
-from bot import taxonomy, themes
-from bot.standin.harness import LocalSlack, wait_for
+from bot.tagging import taxonomy, themes
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, PainPoint
 from tests import factories
 from tests.e2e.conftest import FACILITATOR, MANILA, PLAIN, text_of

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from bot.clock import ManualClock
-from bot.standin.harness import LocalSlack, wait_for
-from bot.texts import Texts
+from bot.core.clock import ManualClock
+from bot.core.texts import Texts
+from standins.harness import LocalSlack, wait_for
 from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, text_of
 from tests.e2e.test_app_home import answer_in_form
 

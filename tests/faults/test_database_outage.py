@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack, wait_for
-from bot.texts import Texts
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from bot.core.texts import Texts
 from handlers import messages
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer
 from tests.e2e.conftest import FACILITATOR, MANILA, PLAIN, text_of
 from tests.faults.relay import Relay

@@ -6,10 +6,10 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import select
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack, wait_for
-from bot.standin.openai_api import OpenAIStandIn
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from standins.harness import LocalSlack, wait_for
+from standins.openai_api import OpenAIStandIn
 from storage.models import Answer, AnswerTag
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, text_of
 from tests.hostile.tally import count_scenario

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
-from bot.standin.harness import LocalSlack, wait_for
+from standins.harness import LocalSlack, wait_for
 from storage.models import Member
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
 from tests.e2e.test_matching_flow import PEOPLE, _answer_all

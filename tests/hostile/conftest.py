@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.logging_setup import configure
+from bot.app.logging_setup import configure
 from tests.e2e.conftest import slack  # noqa: F401  (the same real installation as the e2e tests)
 from tests.hostile import tally
 

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot import checkins
-from bot.standin.harness import LocalSlack, wait_for
+from bot.checkins import service as checkins
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer
 from tests.e2e.conftest import FACILITATOR, MANILA, text_of
 from tests.hostile import tally

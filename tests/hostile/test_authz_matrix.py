@@ -12,9 +12,10 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import SQLModel, col, select
 
-from bot import command_parser, themes
-from bot.standin.harness import LocalSlack, wait_for
-from bot.texts import Texts
+from bot.core.texts import Texts
+from bot.tagging import themes
+from handlers import command_parser
+from standins.harness import LocalSlack, wait_for
 from storage.models import CheckinDelivery
 from tests import factories
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, PLAIN, text_of

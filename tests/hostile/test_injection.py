@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.clock import ManualClock
-from bot.standin.harness import LocalSlack, wait_for
+from bot.core.clock import ManualClock
+from standins.harness import LocalSlack, wait_for
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, text_of
 from tests.hostile import tally
 from tests.hostile.conftest import LogCapture

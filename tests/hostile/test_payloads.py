@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.standin.harness import LocalSlack, wait_for
+from standins.harness import LocalSlack, wait_for
 from tests.e2e.conftest import FACILITATOR, MANILA, text_of
 from tests.hostile import tally
 from tests.hostile.conftest import LogCapture

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import pytest
 from sqlmodel import col, select
 
-from bot.clock import ManualClock
-from bot.config import Settings
-from bot.standin.harness import LocalSlack
-from bot.standin.openai_api import OpenAIStandIn, compromised_model
+from bot.core.clock import ManualClock
+from bot.core.config import Settings
+from standins.harness import LocalSlack
+from standins.openai_api import OpenAIStandIn, compromised_model
 from storage.models import Answer, AnswerTag, PainPoint
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
 from tests.hostile import tally

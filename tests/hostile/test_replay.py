@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
 
-from bot.standin.harness import LocalSlack, wait_for
+from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, Member
 from tests.e2e.conftest import FACILITATOR, MANILA, text_of
 from tests.hostile import tally

@@ -5,8 +5,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import command_parser as cp
-from bot.standin.harness import LocalSlack, wait_for
+from handlers import command_parser as cp
+from standins.harness import LocalSlack, wait_for
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, text_of
 from tests.hostile import tally
 from tests.hostile.conftest import LogCapture

@@ -1,0 +1,181 @@
+"""The scheduler's work. APScheduler calls `tick` with no arguments, so the running process
+hands it its runtime (and its scheduler lease) through `install`. Every instance ticks; only
+the lease holder works (`bot.core.leadership`)."""
+
+import logging
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import select
+
+from bot.app import recovery
+from bot.checkins import fanout
+from bot.checkins import service as checkins
+from bot.core import leadership, schedule
+from bot.core.runtime import Runtime
+from bot.digest import publish
+from bot.digest.aggregate import week_bounds
+from bot.matching import intros
+from bot.matching import service as match_service
+from bot.members import service as members
+from bot.tagging import pipeline, themes
+from storage.models import DigestPost, Workspace
+
+log = logging.getLogger("convene.jobs")
+
+_runtime: Runtime | None = None
+_lease: leadership.Lease | None = None
+
+
+def install(runtime: Runtime | None, lease: leadership.Lease | None = None) -> None:
+    """Give the scheduler its runtime; with it comes this process's claim on the scheduler
+    lease (one per process unless a test passes its own)."""
+    global _runtime, _lease
+    _runtime = runtime
+    if runtime is not None and lease is None:
+        lease = leadership.Lease(runtime.db, runtime.settings.lease_seconds)
+    _lease = lease
+
+
+def release() -> None:
+    """Clean shutdown: hand the lease over at once instead of after its TTL."""
+    if _lease is not None:
+        _lease.release()
+
+
+def tick() -> None:
+    """Entry point for APScheduler: one pass over every workspace, by the lease holder only."""
+    if _runtime is None or _lease is None:
+        log.warning("tick skipped: no runtime installed")
+        return
+    try:
+        if not _lease.acquire():
+            log.debug("tick skipped: %s is not the leader", _lease.holder)
+            return
+        with leadership.leading(_lease):
+            run_tick(_runtime)
+    except SQLAlchemyError as exc:
+        # The database is briefly away: every step is claimed in it, so the next tick
+        # simply catches up. A warning, not a traceback every 15 seconds.
+        log.warning("tick skipped: database unavailable (%s)", type(exc).__name__)
+
+
+def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
+    """Wake paused members, plan due check-ins in each member's time zone, send them, remind.
+    Every step is idempotent, so running it twice (or on two instances) is harmless."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        team_ids = list(session.exec(select(Workspace.team_id)).all())
+    # A workspace that uninstalled Convene keeps its data but hears nothing more.
+    team_ids = [team_id for team_id in team_ids if runtime.serves(team_id)]
+    reports = {}
+    for team_id in team_ids:
+        try:
+            reports[team_id] = _tick_workspace(runtime, team_id)
+        except Exception:
+            # One workspace's trouble must not stop the others' check-ins.
+            log.exception("tick failed for workspace %s", team_id)
+    log.debug("tick at %s done", now.isoformat())
+    return reports
+
+
+def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
+    # First settle what a dead instance left half-sent, so nothing is sent twice or never.
+    recovery.recover_stuck(runtime, team_id)
+    report = _checkins(runtime, team_id)
+    _tag_answers(runtime, team_id)
+    _weekly_themes(runtime, team_id)
+    _matching(runtime, team_id)
+    _digest(runtime, team_id)
+    return report
+
+
+def _checkins(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        members.wake_paused(session, team_id, now.date())
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        planned = checkins.plan_scheduled(session, workspace, now)
+    if planned:
+        # New deliveries are about to go out: make sure time zones are fresh first.
+        fanout.sync_profiles(runtime, team_id)
+    report = fanout.send_due(runtime, team_id)
+    report.reminded = fanout.send_reminders(runtime, team_id)
+    return report
+
+
+def _tag_answers(runtime: Runtime, team_id: str, max_batches: int = 5) -> int:
+    """Tag what was answered since the last tick. A tagger failure leaves the answers
+    untagged for the next tick; it never touches the stored text."""
+    done = 0
+    with runtime.db.session() as session:
+        for _ in range(max_batches):
+            try:
+                count = pipeline.tag_pending(session, team_id, runtime.tagger, runtime.clock.now())
+            except Exception:
+                log.exception("tagging failed for workspace %s; will retry next tick", team_id)
+                session.rollback()
+                break
+            done += count
+            if count < pipeline.BATCH:
+                break
+    return done
+
+
+def _weekly_themes(runtime: Runtime, team_id: str) -> int:
+    """Cluster the week's untagged answers into proposed themes, once a week per workspace,
+    from Friday noon (community time): in time for the Friday digest."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        local = now.astimezone(schedule.zone(workspace.timezone))
+        if (local.weekday(), local.hour) < (4, 12):
+            return 0
+        key = themes.period_key(local)
+        if not themes.claim_week(session, team_id, key, now):
+            return 0
+        return len(themes.propose(session, team_id, key, now))
+
+
+def _matching(runtime: Runtime, team_id: str) -> None:
+    """This week's matches at the scheduled time (community time zone), then any intro that
+    failed earlier, then follow-ups a few days after each intro. All claimed in the database."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        fire = schedule.latest_fire(
+            workspace.match_cron, schedule.zone(workspace.timezone), now, checkins.GRACE
+        )
+        round_ = match_service.current_round(session, team_id, match_service.week_key(workspace, now))
+        due = fire is not None and (round_ is None or round_.status == "preview")
+    if due:
+        report = intros.run_round(runtime, team_id, actor=None)
+        log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
+    intros.send_pending_intros(runtime, team_id)
+    intros.send_followups(runtime, team_id)
+
+
+def _digest(runtime: Runtime, team_id: str) -> None:
+    """The weekly digest at the scheduled time (community time zone), once per channel."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        if not workspace.coordinator_channel:
+            return
+        zone = schedule.zone(workspace.timezone)
+        if schedule.latest_fire(workspace.digest_cron, zone, now, checkins.GRACE) is None:
+            return
+        week = week_bounds(now, zone)[0]
+        posted = session.exec(
+            select(DigestPost.id).where(
+                DigestPost.team_id == team_id,
+                DigestPost.channel_id == workspace.coordinator_channel,
+                DigestPost.week_key == week,
+            )
+        ).first()
+    if posted is None:
+        report = publish.post_digest(runtime, team_id)
+        log.info("weekly digest %s: %d messages, error=%s", report.week, report.messages, report.error)

@@ -1,0 +1,206 @@
+"""Sending check-ins and reminders: the only part of check-ins that talks to Slack."""
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlmodel import Session, col, select
+
+from bot.checkins import blocks as checkin_blocks
+from bot.checkins import service as checkins
+from bot.core import leadership
+from bot.core.runtime import Runtime
+from bot.members import service as members
+from bot.slack import message_metadata, pacing
+from bot.slack.directory import iter_directory
+from storage.models import CheckinDelivery, CheckinRound, Member, Workspace
+
+log = logging.getLogger("convene.fanout")
+
+# Errors after which asking again is pointless: the person cannot receive DMs from us.
+PERMANENT_ERRORS = frozenset(
+    {"user_not_found", "channel_not_found", "user_disabled", "account_inactive",
+     "cannot_dm_bot", "is_bot", "invalid_blocks", "msg_too_long", "no_text"}
+)  # fmt: skip
+PROFILE_SYNC_EVERY = 12 * 3600  # seconds; users.list is cheap, but not per tick
+
+
+@dataclass
+class FanoutReport:
+    sent: int = 0
+    failed: int = 0
+    undeliverable: int = 0
+    reminded: int = 0
+    seconds: float = 0.0
+
+
+def community_name(runtime: Runtime, workspace: Workspace, locale: str | None) -> str:
+    return workspace.name or runtime.texts.get("common.community", locale)
+
+
+def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
+    """Refresh names, time zones and locales from paginated users.list, at most twice a day,
+    so a round costs one DM per member plus ceil(people / 200) directory calls."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        if workspace is None:
+            return False
+        last = workspace.profiles_synced_at
+        if not force and last is not None and (now - last).total_seconds() < PROFILE_SYNC_EVERY:
+            return False
+        try:
+            profiles = list(iter_directory(runtime.client_for(team_id)))
+        except (SlackClientError, OSError) as exc:
+            # Stale time zones are better than no check-ins: carry on with what we have.
+            log.warning("users.list failed for %s: %s", team_id, _error_code(exc))
+            return False
+        members.apply_directory(session, workspace, profiles, now)
+    return True
+
+
+def lane_for(runtime: Runtime, team_id: str) -> pacing.Lane:
+    """The workspace's paced way to Slack, shared by everything that fans out to it."""
+    return pacing.lane_for(runtime.client_for(team_id), runtime.settings.slack_messages_per_second)
+
+
+def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:
+    """Send every due check-in, a few at a time, paced to the workspace's limit. Each
+    delivery is claimed in the database before it is sent, so the workers (and other
+    instances) never send one twice."""
+    started = time.perf_counter()
+    report = FanoutReport()
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        checkins.expire_stale(session, now)
+        due = checkins.due_deliveries(session, now, team_id)
+    for team, delivery_ids in _by_team(runtime, due).items():
+        lane = lane_for(runtime, team)
+        for outcome in lane.run_all(partial(_send_checkin, runtime, lane), delivery_ids):
+            if outcome:
+                setattr(report, outcome, getattr(report, outcome) + 1)
+    report.seconds = time.perf_counter() - started
+    if due:
+        log.info(
+            "check-ins: %d sent, %d failed, %d undeliverable in %.2fs",
+            report.sent,
+            report.failed,
+            report.undeliverable,
+            report.seconds,
+        )
+    return report
+
+
+def _by_team(runtime: Runtime, delivery_ids: list[int]) -> dict[str, list[int]]:
+    """Due deliveries grouped by workspace (each has its own limit), order kept."""
+    if not delivery_ids:
+        return {}
+    with runtime.db.session() as session:
+        teams = dict(
+            session.exec(
+                select(CheckinDelivery.id, CheckinRound.team_id)
+                .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+                .where(col(CheckinDelivery.id).in_(delivery_ids))
+            ).all()
+        )
+    grouped: dict[str, list[int]] = {}
+    for delivery_id in delivery_ids:
+        grouped.setdefault(teams[delivery_id], []).append(delivery_id)
+    return grouped
+
+
+def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str | None:
+    # Runs on a worker thread with sessions of its own, and holds no database connection
+    # while it waits for its turn or for Slack.
+    if not leadership.sending_allowed():
+        return None  # this instance lost the scheduler lease: the new leader sends the rest
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        if not checkins.claim(session, delivery_id, now):
+            return None  # another instance (or an earlier tick) has it
+        _, member, workspace = _load(session, delivery_id)
+        text, blocks = checkin_blocks.checkin_message(
+            runtime.texts,
+            member,
+            delivery_id,
+            community_name(runtime, workspace, members.language_of(member)),
+        )
+    try:
+        response = lane.post_message(
+            channel=member.user_id,
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
+            # Lets a surviving instance ask Slack whether this check-in went out (bot.app.recovery).
+            metadata=message_metadata.checkin_metadata(delivery_id),
+        )
+    except SlackApiError as exc:
+        # Slack answered with an error: the message does not exist, so retrying is safe.
+        code = _error_code(exc)
+        permanent = code in PERMANENT_ERRORS
+        with runtime.db.session() as session:
+            checkins.mark_failed(session, delivery_id, code, permanent)
+        log.warning("check-in %d not delivered: %s", delivery_id, code)
+        return "undeliverable" if permanent else "failed"
+    except (SlackClientError, OSError) as exc:
+        # A timeout or a dropped connection: Slack may well have posted it. Sending again
+        # could make a second DM, so the claim stays and bot.app.recovery asks Slack later.
+        with runtime.db.session() as session:
+            checkins.note_unconfirmed(session, delivery_id, type(exc).__name__)
+        log.warning(
+            "check-in %d unconfirmed (%s); recovery will check Slack", delivery_id, type(exc).__name__
+        )
+        return "failed"
+    with runtime.db.session() as session:
+        checkins.mark_sent(session, delivery_id, response["channel"], response["ts"], now)
+    return "sent"
+
+
+def send_reminders(runtime: Runtime, team_id: str) -> int:
+    """One reminder to each member who hasn't answered, paced like check-ins."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        if workspace is None:
+            return 0
+        due = checkins.reminders_due(session, workspace, now)
+    if not due:
+        return 0
+    lane = lane_for(runtime, team_id)
+    return sum(lane.run_all(partial(_send_reminder, runtime, lane, now=now), due))
+
+
+def _send_reminder(runtime: Runtime, lane: pacing.Lane, delivery_id: int, *, now: datetime) -> int:
+    with runtime.db.session() as session:
+        if not checkins.claim_reminder(session, delivery_id, now):
+            return 0
+        delivery, member, _ = _load(session, delivery_id)
+        text, blocks = checkin_blocks.reminder_message(runtime.texts, member, delivery_id)
+    channel = delivery.channel_id or member.user_id
+    try:
+        lane.post_message(channel=channel, text=text, blocks=blocks)
+    except SlackClientError as exc:
+        # One reminder is a courtesy, not a promise: don't retry and risk two.
+        log.warning("reminder %d not delivered: %s", delivery_id, _error_code(exc))
+        return 0
+    return 1
+
+
+def _load(session: Session, delivery_id: int) -> tuple[CheckinDelivery, Member, Workspace]:
+    row = session.exec(
+        select(CheckinDelivery, Member, Workspace)
+        .join(Member, Member.id == CheckinDelivery.member_id)
+        .join(CheckinRound, CheckinRound.id == CheckinDelivery.round_id)
+        .join(Workspace, Workspace.team_id == CheckinRound.team_id)
+        .where(CheckinDelivery.id == delivery_id)
+    ).one()
+    return row[0], row[1], row[2]
+
+
+def _error_code(exc: SlackClientError) -> str:
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__

@@ -1,0 +1,524 @@
+"""Check-in rounds: who is asked when, and how their answers are kept.
+
+Everything here is storage logic with no Slack in it; `bot.checkins.fanout` does the sending."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.core import schedule
+from storage.models import (
+    Answer,
+    AnswerSource,
+    AnswerTag,
+    CheckinDelivery,
+    CheckinRound,
+    DeliveryStatus,
+    Member,
+    MemberStatus,
+    PainPoint,
+    RoundKind,
+    TagSource,
+    Workspace,
+)
+from storage.queries import claimed, insert_ignoring_duplicates
+
+GRACE = timedelta(hours=12)  # how late a scheduled check-in may still go out
+OPEN_FOR = timedelta(days=7)  # a plain DM counts as an answer this long after the check-in
+MAX_ANSWER_CHARS = 40_000  # Slack's own limit for one message
+MAX_MODAL_CHARS = 3_000  # Slack's limit for a plain_text_input
+MAX_SEND_ATTEMPTS = 3
+
+
+class AnswerRejected(ValueError):
+    def __init__(self, reason: str, length: int = 0) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.length = length
+
+
+@dataclass
+class ModalAnswer:
+    text: str | None  # None when the member only adds details to a DM answer
+    pain_point_ids: list[int] = field(default_factory=list)
+    support_score: int | None = None
+    wants_match: bool = False
+    consent_quote: bool = False
+
+
+# ---------------------------------------------------------------- planning rounds
+
+
+def get_or_create_round(
+    session: Session, team_id: str, round_key: str, kind: str, started_by: str | None = None
+) -> CheckinRound:
+    insert_ignoring_duplicates(
+        session,
+        CheckinRound,
+        [{"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}],
+        conflict=["team_id", "round_key"],
+    )
+    session.commit()
+    return session.exec(
+        select(CheckinRound).where(CheckinRound.team_id == team_id, CheckinRound.round_key == round_key)
+    ).one()
+
+
+def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int:
+    """Create this moment's deliveries: for each time zone whose local check-in time has just
+    come, one pending delivery per active member. Returns how many were created.
+
+    Grouping by time zone means one cron evaluation per zone, not per member; the unique
+    (round, member) key makes repeated or concurrent planning harmless."""
+    members = session.exec(
+        select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
+    ).all()
+    by_zone: dict[str, list[Member]] = {}
+    for member in members:
+        by_zone.setdefault(member.tz or workspace.timezone, []).append(member)
+    created = 0
+    for tz_name, group in by_zone.items():
+        fire = schedule.latest_fire(
+            workspace.checkin_cron, schedule.zone(tz_name, workspace.timezone), now, GRACE
+        )
+        if fire is None:
+            continue
+        round_ = get_or_create_round(session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED)
+        created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
+    session.commit()
+    return created
+
+
+FREQUENCY_SLACK = timedelta(days=1)  # daylight-saving shifts and cron jitter, never a whole week
+
+
+def due_by_frequency(session: Session, members: list[Member], fire: datetime) -> list[Member]:
+    """Those of `members` whose own rhythm (`checkin_every_weeks`, set in App Home) lets them
+    be asked at this scheduled fire.
+
+    The rule: a member on every N weeks is asked unless they were already given a scheduled
+    check-in less than N weeks (minus a day) before this one. Counting from their last
+    scheduled check-in rather than from a calendar means the first round after joining,
+    resuming or changing the setting always reaches them, and on the default weekly schedule
+    a fortnightly member gets every other round and a four-weekly one every fourth. Manual
+    rounds (`checkin now`) go to everyone and don't count; expired check-ins were never sent
+    and don't count either. One query, only when someone is on a slower rhythm."""
+    slower = {m.id: m.checkin_every_weeks for m in members if m.checkin_every_weeks > 1}
+    if not slower:
+        return members
+    since = fire - timedelta(weeks=max(slower.values()))
+    last = dict(
+        session.exec(
+            select(CheckinDelivery.member_id, func.max(CheckinDelivery.due_at))
+            .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+            .where(
+                col(CheckinDelivery.member_id).in_(list(slower)),
+                CheckinRound.kind == RoundKind.SCHEDULED,
+                CheckinDelivery.status != DeliveryStatus.EXPIRED,
+                col(CheckinDelivery.due_at) > since,
+                col(CheckinDelivery.due_at) < fire,
+            )
+            .group_by(col(CheckinDelivery.member_id))
+        ).all()
+    )
+    return [
+        m
+        for m in members
+        if m.id not in slower
+        or m.id not in last
+        or fire - last[m.id] >= timedelta(weeks=slower[m.id]) - FREQUENCY_SLACK
+    ]
+
+
+def start_manual_round(
+    session: Session, workspace: Workspace, started_by: str, now: datetime
+) -> tuple[CheckinRound, int]:
+    """`/convene checkin now`. Keyed by the minute, so a double-click is one round."""
+    key = f"manual-{now.strftime('%Y%m%dT%H%M')}"
+    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by)
+    members = session.exec(
+        select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
+    ).all()
+    created = _add_deliveries(session, round_, members, due_at=now)
+    session.commit()
+    return round_, created
+
+
+def _add_deliveries(session: Session, round_: CheckinRound, members: list[Member], due_at: datetime) -> int:
+    rows = [
+        {
+            "round_id": round_.id,
+            "member_id": m.id,
+            "due_at": due_at,
+            "status": DeliveryStatus.PENDING,
+        }
+        for m in members
+    ]
+    return insert_ignoring_duplicates(session, CheckinDelivery, rows, conflict=["round_id", "member_id"])
+
+
+# ---------------------------------------------------------------- sending bookkeeping
+
+
+def due_deliveries(session: Session, now: datetime, team_id: str | None = None) -> list[int]:
+    statement = (
+        select(CheckinDelivery.id)
+        .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+        .where(
+            col(CheckinDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+            CheckinDelivery.due_at <= now,
+            CheckinDelivery.attempts < MAX_SEND_ATTEMPTS,
+        )
+        .order_by(col(CheckinDelivery.due_at), col(CheckinDelivery.id))
+    )
+    if team_id is not None:
+        statement = statement.where(CheckinRound.team_id == team_id)
+    return [i for i in session.exec(statement).all() if i is not None]
+
+
+def expire_stale(session: Session, now: datetime) -> int:
+    """Deliveries that could not go out within the grace window are dropped, not sent late."""
+    result = session.execute(
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+            col(CheckinDelivery.due_at) < now - GRACE,
+        )
+        .values(status=DeliveryStatus.EXPIRED)
+    )
+    session.commit()
+    return result.rowcount  # type: ignore[attr-defined]
+
+
+def claim(session: Session, delivery_id: int, now: datetime) -> bool:
+    """Atomically take a delivery for sending. Only one instance's UPDATE can match."""
+    return claimed(
+        session,
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            col(CheckinDelivery.status).in_([DeliveryStatus.PENDING, DeliveryStatus.FAILED]),
+        )
+        .values(
+            status=DeliveryStatus.SENDING,
+            claimed_at=now,
+            attempts=CheckinDelivery.attempts + 1,  # type: ignore[operator]
+        ),
+    )
+
+
+def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
+    session.execute(
+        update(CheckinDelivery)
+        .where(col(CheckinDelivery.id) == delivery_id)
+        .values(status=DeliveryStatus.SENT, channel_id=channel_id, message_ts=message_ts, sent_at=now)
+    )
+    session.commit()
+
+
+def mark_failed(session: Session, delivery_id: int, error: str, permanent: bool) -> None:
+    status = DeliveryStatus.UNDELIVERABLE if permanent else DeliveryStatus.FAILED
+    session.execute(
+        update(CheckinDelivery)
+        .where(col(CheckinDelivery.id) == delivery_id)
+        .values(status=status, last_error=error[:120])
+    )
+    session.commit()
+
+
+def note_unconfirmed(session: Session, delivery_id: int, error: str) -> None:
+    """Slack never answered: the delivery stays claimed ('sending') for recovery to settle."""
+    session.execute(
+        update(CheckinDelivery).where(col(CheckinDelivery.id) == delivery_id).values(last_error=error[:120])
+    )
+    session.commit()
+
+
+def stuck_sending(
+    session: Session, team_id: str, claimed_before: datetime
+) -> list[tuple[int, str, datetime]]:
+    """Deliveries claimed for sending long ago and never settled: the instance sending them
+    died between its claim and Slack's answer. (delivery id, member's user id, claimed at)."""
+    rows = session.exec(
+        select(CheckinDelivery.id, Member.user_id, CheckinDelivery.claimed_at)
+        .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+        .join(Member, col(Member.id) == CheckinDelivery.member_id)
+        .where(
+            CheckinRound.team_id == team_id,
+            CheckinDelivery.status == DeliveryStatus.SENDING,
+            col(CheckinDelivery.claimed_at) < claimed_before,
+        )
+        .order_by(col(CheckinDelivery.id))
+    ).all()
+    return [(i, user, at) for i, user, at in rows if i is not None and at is not None]
+
+
+def settle_stuck(
+    session: Session,
+    delivery_id: int,
+    claimed_at: datetime,
+    sent: tuple[str, str] | None,
+    now: datetime,
+) -> bool:
+    """Settle a stuck delivery once Slack has said whether its message exists: sent (with the
+    message's channel and ts), or back to the queue to be sent again. Only if it is still the
+    same stuck claim, so two instances settling at once cannot both re-queue it."""
+    values: dict[str, object]
+    if sent is not None:
+        values = {"status": DeliveryStatus.SENT, "channel_id": sent[0], "message_ts": sent[1], "sent_at": now}
+    else:
+        values = {"status": DeliveryStatus.FAILED, "last_error": "recovered_unsent"}
+    return claimed(
+        session,
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            CheckinDelivery.status == DeliveryStatus.SENDING,
+            col(CheckinDelivery.claimed_at) == claimed_at,
+        )
+        .values(**values),
+    )
+
+
+def reminders_due(session: Session, workspace: Workspace, now: datetime) -> list[int]:
+    cutoff = now - timedelta(hours=workspace.reminder_hours)
+    return [
+        i
+        for i in session.exec(
+            select(CheckinDelivery.id)
+            .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+            .join(Member, col(Member.id) == CheckinDelivery.member_id)
+            .where(
+                CheckinRound.team_id == workspace.team_id,
+                CheckinDelivery.status == DeliveryStatus.SENT,
+                col(CheckinDelivery.sent_at) <= cutoff,
+                col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+                col(CheckinDelivery.reminder_sent_at).is_(None),
+                Member.status == MemberStatus.ACTIVE,
+            )
+        ).all()
+        if i is not None
+    ]
+
+
+def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
+    """At most one reminder, ever: the timestamp is the claim."""
+    return claimed(
+        session,
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            col(CheckinDelivery.reminder_sent_at).is_(None),
+            CheckinDelivery.status == DeliveryStatus.SENT,
+        )
+        .values(reminder_sent_at=now),
+    )
+
+
+# ---------------------------------------------------------------- answers
+
+
+def delivery_for_member(session: Session, delivery_id: int, member: Member) -> CheckinDelivery | None:
+    """The delivery, only if it is this member's: a forged payload can't touch others'."""
+    delivery = session.get(CheckinDelivery, delivery_id)
+    if delivery is None or delivery.member_id != member.id:
+        return None
+    return delivery
+
+
+def open_delivery(session: Session, member: Member, now: datetime) -> CheckinDelivery | None:
+    """The check-in a plain DM reply belongs to: the latest one sent in the last week."""
+    return session.exec(
+        select(CheckinDelivery)
+        .where(
+            CheckinDelivery.member_id == member.id,
+            col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
+            col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+        )
+        .order_by(col(CheckinDelivery.sent_at).desc())
+    ).first()
+
+
+def is_open(delivery: CheckinDelivery, now: datetime) -> bool:
+    return (
+        delivery.status in DeliveryStatus.OPEN
+        and delivery.sent_at is not None
+        and delivery.sent_at > now - OPEN_FOR
+    )
+
+
+def check_text(text: str | None, limit: int) -> str:
+    cleaned = (text or "").replace("\x00", "").strip()
+    if not cleaned:
+        raise AnswerRejected("empty")
+    if len(cleaned) > limit:
+        raise AnswerRejected("too_long", len(cleaned))
+    return cleaned
+
+
+def record_dm_answer(
+    session: Session,
+    member: Member,
+    delivery: CheckinDelivery,
+    text: str,
+    dedupe_key: str,
+    now: datetime,
+) -> Answer | None:
+    """Store a plain DM reply. Returns None if Slack re-delivered a message already stored."""
+    cleaned = check_text(text, MAX_ANSWER_CHARS)
+    inserted = insert_ignoring_duplicates(
+        session,
+        Answer,
+        [
+            {
+                "team_id": member.team_id,
+                "member_id": member.id,
+                "delivery_id": delivery.id,
+                "text": cleaned,
+                "source": AnswerSource.DM,
+                "dedupe_key": dedupe_key,
+                "created_at": now,
+                "updated_at": now,
+            }
+        ],
+        conflict=["dedupe_key"],
+    )
+    if not inserted:
+        session.rollback()
+        return None
+    _mark_answered(session, delivery, now)
+    session.commit()
+    return session.exec(select(Answer).where(Answer.dedupe_key == dedupe_key)).one()
+
+
+def record_modal_answer(
+    session: Session,
+    member: Member,
+    delivery: CheckinDelivery,
+    form: ModalAnswer,
+    now: datetime,
+    answer_id: int | None = None,
+) -> Answer:
+    """Store (or edit) the modal answer. Re-submitting the modal for the same check-in edits
+    the member's answer rather than adding a second one."""
+    answer = _answer_to_edit(session, member, delivery, answer_id)
+    if answer is None:
+        if form.text is None:
+            raise AnswerRejected("empty")
+        answer = Answer(
+            team_id=member.team_id,
+            member_id=member.id,  # type: ignore[arg-type]
+            delivery_id=delivery.id,
+            text=check_text(form.text, MAX_MODAL_CHARS),
+            source=AnswerSource.MODAL,
+            dedupe_key=f"modal:{delivery.id}",
+            created_at=now,
+        )
+    elif form.text is not None:
+        answer.text = check_text(form.text, MAX_MODAL_CHARS)
+    answer.support_score = form.support_score
+    answer.wants_match = form.wants_match
+    answer.consent_quote = form.consent_quote
+    answer.updated_at = now
+    session.add(answer)
+    session.flush()
+    _set_member_tags(session, answer, member.team_id, form.pain_point_ids, now)
+    _mark_answered(session, delivery, now)
+    session.commit()
+    session.refresh(answer)
+    return answer
+
+
+def _answer_to_edit(
+    session: Session, member: Member, delivery: CheckinDelivery, answer_id: int | None
+) -> Answer | None:
+    if answer_id is not None:
+        answer = session.get(Answer, answer_id)
+        if answer is not None and answer.member_id == member.id and answer.delivery_id == delivery.id:
+            return answer
+    return modal_answer(session, delivery)
+
+
+def _set_member_tags(
+    session: Session, answer: Answer, team_id: str, pain_point_ids: list[int], now: datetime
+) -> None:
+    """The member's own selection replaces earlier member tags; ids from elsewhere (another
+    workspace, retired, forged) are ignored."""
+    valid = set(
+        session.exec(
+            select(PainPoint.id).where(
+                PainPoint.team_id == team_id,
+                PainPoint.status == "active",
+                col(PainPoint.id).in_(pain_point_ids or [-1]),
+            )
+        ).all()
+    )
+    existing = session.exec(select(AnswerTag).where(AnswerTag.answer_id == answer.id)).all()
+    machine = (TagSource.OFFLINE, TagSource.LLM)
+    for tag in existing:
+        # A selection replaces the machine's guesses too; no selection lets the tagger speak.
+        replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in machine)
+        if tag.pain_point_id not in valid and replaced:
+            session.delete(tag)
+    if not valid:
+        answer.tagged_at = None  # (re-)tag the text on the next tick
+        session.add(answer)
+    already = {tag.pain_point_id: tag for tag in existing}
+    for pain_id in sorted(i for i in valid if i is not None):
+        tag = already.get(pain_id)
+        if tag is None:
+            session.add(
+                AnswerTag(
+                    answer_id=answer.id,  # type: ignore[arg-type]
+                    pain_point_id=pain_id,
+                    source=TagSource.MEMBER,
+                    confidence=1.0,
+                    created_at=now,
+                )
+            )
+        else:
+            # The member's own selection always wins over a machine's guess.
+            tag.source, tag.confidence = TagSource.MEMBER, 1.0
+            session.add(tag)
+
+
+def _mark_answered(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
+    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED):
+        delivery.status = DeliveryStatus.ANSWERED
+        delivery.answered_at = delivery.answered_at or now
+        session.add(delivery)
+
+
+def skip(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
+    if delivery.status == DeliveryStatus.SENT:
+        delivery.status = DeliveryStatus.SKIPPED
+        session.add(delivery)
+        session.commit()
+
+
+def member_tag_ids(session: Session, answer_id: int) -> list[int]:
+    return list(
+        session.exec(
+            select(AnswerTag.pain_point_id).where(
+                AnswerTag.answer_id == answer_id, AnswerTag.source == TagSource.MEMBER
+            )
+        ).all()
+    )
+
+
+def recent_answers(session: Session, member: Member, limit: int = 5) -> list[Answer]:
+    return list(
+        session.exec(
+            select(Answer)
+            .where(Answer.member_id == member.id)
+            .order_by(col(Answer.created_at).desc())
+            .limit(limit)
+        ).all()
+    )
+
+
+def modal_answer(session: Session, delivery: CheckinDelivery) -> Answer | None:
+    """The answer given through the modal for this check-in, if any (to edit it)."""
+    return session.exec(select(Answer).where(Answer.dedupe_key == f"modal:{delivery.id}")).first()

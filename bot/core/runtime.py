@@ -1,0 +1,32 @@
+"""What every handler and job needs, built once at start-up (the composition root fills it)."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.installations import Installations
+from bot.core.texts import Texts
+from bot.tagging import Tagger
+from storage.db import Database
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    texts: Texts
+    # The Web API client for a workspace: the one bot token's client in single-workspace
+    # mode; that workspace's installed token when distributed (raises NotInstalled if none).
+    client_for: Callable[[str], WebClient]
+    tagger: Tagger
+    # Set when distributed (OAuth): who installed Convene. None with a single bot token.
+    installations: Installations | None = None
+
+    def serves(self, team_id: str) -> bool:
+        """Whether Convene may message this workspace now. Scheduled jobs skip the others:
+        a workspace that uninstalled keeps its data but hears nothing more."""
+        return self.installations is None or self.installations.is_installed(team_id)

@@ -1,0 +1,61 @@
+"""Every delivery from Slack is processed once: a retry (`X-Slack-Retry-Num`) or a second
+copy reaching another instance is acknowledged, so Slack stops re-sending, and dropped.
+
+A global middleware: Bolt runs it after signature verification and authorization (a forged
+request never reaches the database) and before any listener."""
+
+import itertools
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltRequest, BoltResponse
+
+from bot.core.runtime import Runtime
+from bot.slack import inbound_dedupe as deliveries
+from handlers import request
+
+log = logging.getLogger("convene.dedupe")
+
+# Forget old delivery keys every this many recorded deliveries (per process): cheap, and no
+# scheduler needed in Socket Mode or on an instance that does not lead.
+PRUNE_EVERY = 500
+
+
+def register(app: App, runtime: Runtime) -> None:
+    recorded = itertools.count(1)
+
+    @app.middleware
+    def process_once(
+        req: BoltRequest, body: dict[str, Any], next_: Callable[[], None]
+    ) -> BoltResponse | None:
+        key = deliveries.delivery_key(body) if isinstance(body, dict) else None
+        _log_retry(req, key)
+        if key is None:
+            return next_()
+        now = runtime.clock.now()
+        with runtime.db.session() as session:
+            first = deliveries.claim(session, key, request.team_id(body) or "", now)
+            if first and next(recorded) % PRUNE_EVERY == 0:
+                pruned = deliveries.prune(session, now - deliveries.RETENTION)
+                log.info("forgot %d delivery keys older than %s", pruned, deliveries.RETENTION)
+        if not first:
+            log.info("duplicate delivery %s acknowledged and dropped", key)
+            return BoltResponse(status=200, body="")
+        return next_()
+
+
+def _log_retry(req: BoltRequest, key: str | None) -> None:
+    # Header names and values only: the payload carries members' words.
+    retry_num = _header(req, "x-slack-retry-num")
+    if retry_num is not None:
+        reason = _header(req, "x-slack-retry-reason") or "unknown"
+        log.info("Slack retry #%s (%s) of %s", retry_num, reason, key or "a delivery without an id")
+
+
+def _header(req: BoltRequest, name: str) -> str | None:
+    values = req.headers.get(name)
+    if not values:
+        return None
+    value = values[0] if isinstance(values, list | tuple) else values
+    return str(value)[:64]

@@ -1,0 +1,94 @@
+"""A whole Convene installation on loopback: the Slack Web API stand-in, the real Bolt app
+served over real HTTP, and a sender of signed Slack requests. `convene demo` and the
+end-to-end tests both run on it, so the demo exercises exactly the production path."""
+
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+from bot.app import jobs
+from bot.app.composition import bootstrap_workspace, build_bolt_app, build_runtime
+from bot.app.server import HttpServer
+from bot.core.clock import Clock
+from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.slack.client import build_web_client
+from standins.slack_api import SlackStandIn
+from standins.slack_events import SlackEvents
+from storage.db import Database
+
+
+class LocalSlack:
+    def __init__(
+        self,
+        database_url: str,
+        clock: Clock | None = None,
+        settings: Settings | None = None,
+        latency: float = 0.0,
+        team_name: str = "Stand-in Workspace",
+    ) -> None:
+        slack_clock = (lambda: clock.now().timestamp()) if clock is not None else None
+        self.api = SlackStandIn(latency=latency, team_name=team_name, clock=slack_clock).start()
+        self.signing_secret = secrets.token_hex(16)
+        base = settings or Settings()
+        self.settings = replace(
+            base,
+            slack_bot_token=self.api.bot_token,
+            slack_signing_secret=self.signing_secret,
+            slack_api_base_url=self.api.base_url,
+            database_url=database_url,
+        )
+        self.client = build_web_client(self.settings.slack_bot_token, self.settings.slack_api_base_url)
+        self.db = Database.from_url(database_url)
+        self.runtime: Runtime = build_runtime(self.settings, client=self.client, clock=clock, db=self.db)
+        self.team_id = bootstrap_workspace(self.runtime, self.client)
+        self.app = build_bolt_app(self.runtime, self.client, self.signing_secret)
+        self.server = HttpServer(self.app, self.db, host="127.0.0.1", port=0).start()
+        self.events = SlackEvents(self.server.url, self.signing_secret, self.api)
+
+    def tick(self) -> dict[str, Any]:
+        """What the scheduler does every minute, run now (with the runtime's clock)."""
+        return jobs.run_tick(self.runtime)
+
+    def command(self, user_id: str, text: str, channel_id: str = "C0GENERAL") -> dict[str, Any]:
+        """Type `/convene <text>` and return the private reply the app sends back."""
+        before = len(self.api.responses())
+        delivery = self.events.command(user_id, text, channel_id=channel_id)
+        if delivery.status != 200:
+            raise RuntimeError(f"/convene {text} -> HTTP {delivery.status}")
+        return wait_for(lambda: self.api.responses()[before:])[0]
+
+    def click_for_view(self, user_id: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:
+        """Press a button that opens a modal, and return the modal as Slack stored it."""
+        before = len(self.api.open_views())
+        delivery = self.events.click_button_in(user_id, message, action_id)
+        if delivery.status != 200:
+            raise RuntimeError(f"{action_id} -> HTTP {delivery.status}")
+        return wait_for(lambda: self.api.open_views()[before:])[0]
+
+    def close(self) -> None:
+        # Bolt finishes work after acking: let it, before its Slack goes away.
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
+        self.server.stop()
+        self.api.stop()
+        self.db.dispose()
+
+    def __enter__(self) -> "LocalSlack":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
+    """Bolt acks first and works after, like in production; callers wait for the work."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise TimeoutError("the app did not do it in time")
+        time.sleep(interval)

@@ -1,0 +1,277 @@
+"""The other half of a Slack stand-in: what Slack *sends* to an app. Builds slash commands,
+button clicks, modal submissions and Events API callbacks shaped like Slack's, signs them
+with the app's signing secret exactly as Slack does, and POSTs them to the app over HTTP.
+
+Used by the test-suite and by `convene demo`."""
+
+import hashlib
+import hmac
+import itertools
+import json
+import secrets
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+
+from standins.slack_api import SlackStandIn
+
+
+@dataclass
+class Delivery:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+
+class SlackEvents:
+    def __init__(
+        self, app_url: str, signing_secret: str, api: SlackStandIn, path: str = "/slack/events"
+    ) -> None:
+        self.url = app_url.rstrip("/") + path
+        self.api = api
+        self._secret = signing_secret.encode()
+        self._ids = itertools.count(1)
+        # The last request sent, so a test can deliver it again byte for byte (a retry).
+        self.last_sent: tuple[bytes, str] | None = None
+
+    # ------------------------------------------------------------------ transport
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        extra_headers: dict[str, str] | None = None,
+    ) -> Delivery:
+        """POST a body signed like Slack signs it (v0 HMAC-SHA256 of `v0:ts:body`)."""
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature if signature is not None else self.sign(ts, body),
+        }
+        headers.update(extra_headers or {})
+        self.last_sent = (body, content_type)
+        request = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return Delivery(response.status, response.read().decode(), dict(response.headers))
+        except urllib.error.HTTPError as error:
+            return Delivery(error.code, error.read().decode(), dict(error.headers))
+
+    def redeliver(self, retry_num: int | None = None, reason: str = "http_timeout") -> Delivery:
+        """Send the last request again, freshly signed, as Slack does when it retries (with
+        `X-Slack-Retry-Num`) or as a proxy that duplicates requests would (without)."""
+        if self.last_sent is None:
+            raise LookupError("nothing was sent yet")
+        body, content_type = self.last_sent
+        headers = {}
+        if retry_num is not None:
+            headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": reason}
+        return self.post(body, content_type, extra_headers=headers)
+
+    def sign(self, timestamp: str, body: bytes) -> str:
+        """Slack's v0 signature: HMAC-SHA256 over `v0:<timestamp>:<raw body bytes>`."""
+        digest = hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
+        return "v0=" + digest.hexdigest()
+
+    def _form(self, fields: dict[str, str], **kwargs: Any) -> Delivery:
+        return self.post(
+            urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", **kwargs
+        )
+
+    def _interactive(self, payload: dict[str, Any], **kwargs: Any) -> Delivery:
+        return self._form({"payload": json.dumps(payload)}, **kwargs)
+
+    # ------------------------------------------------------------------ what users do
+
+    def command(
+        self,
+        user_id: str,
+        text: str,
+        channel_id: str = "C0GENERAL",
+        command: str = "/convene",
+        **kwargs: Any,
+    ) -> Delivery:
+        return self._form(
+            {
+                "token": "legacy-verification-token",
+                "team_id": self.api.team_id,
+                "team_domain": "standin",
+                "channel_id": channel_id,
+                "channel_name": "general",
+                "user_id": user_id,
+                "user_name": self._name(user_id),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0CONVENE",
+                "is_enterprise_install": "false",
+                "response_url": self.api.response_url(),
+                "trigger_id": self.api.new_trigger_id(),
+            },
+            **kwargs,
+        )
+
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+        **kwargs: Any,
+    ) -> Delivery:
+        """A button press on a message (e.g. the check-in DM)."""
+        message = message or {}
+        payload = {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
+            "api_app_id": "A0CONVENE",
+            "token": "legacy-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": message.get("ts", ""),
+                "channel_id": channel_id or "",
+                "is_ephemeral": False,
+            },
+            "trigger_id": self.api.new_trigger_id(),
+            "team": {"id": self.api.team_id, "domain": "standin"},
+            "channel": {"id": channel_id or "", "name": "directmessage"},
+            "message": message,
+            "response_url": self.api.response_url(),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+        return self._interactive(payload, **kwargs)
+
+    def click_button_in(
+        self,
+        user_id: str,
+        message: dict[str, Any],
+        action_id: str,
+        channel_id: str | None = None,
+        **kwargs: Any,
+    ) -> Delivery:
+        """Press the button with `action_id` found in a message the bot actually posted."""
+        button = find_element(message.get("blocks") or [], action_id)
+        if button is None:
+            raise LookupError(f"no button {action_id!r} in that message")
+        return self.click(
+            user_id,
+            action_id,
+            button.get("value", ""),
+            message,
+            channel_id or message.get("channel"),
+            **kwargs,
+        )
+
+    def submit_view(
+        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kwargs: Any
+    ) -> Delivery:
+        """Submit a modal the app opened. `values` maps block_id -> the element's state,
+        e.g. {"challenge": {"type": "plain_text_input", "value": "..."}}."""
+        state = {block_id: {"value": element} for block_id, element in values.items()}
+        submitted = dict(view)
+        submitted["state"] = {"values": state}
+        submitted.setdefault("team_id", self.api.team_id)
+        payload = {
+            "type": "view_submission",
+            "team": {"id": self.api.team_id, "domain": "standin"},
+            "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
+            "api_app_id": "A0CONVENE",
+            "token": "legacy-verification-token",
+            "trigger_id": self.api.new_trigger_id(),
+            "view": submitted,
+            "response_urls": [],
+        }
+        return self._interactive(payload, **kwargs)
+
+    def event(
+        self,
+        event: dict[str, Any],
+        *,
+        event_id: str | None = None,
+        retry_num: int | None = None,
+        **kwargs: Any,
+    ) -> Delivery:
+        """An Events API callback. A retry re-sends the same event_id with X-Slack-Retry-Num."""
+        envelope = {
+            "token": "legacy-verification-token",
+            "team_id": self.api.team_id,
+            "api_app_id": "A0CONVENE",
+            "event": event,
+            "type": "event_callback",
+            # Unique across workspaces, as Slack's are (a delivery's identity for dedupe).
+            "event_id": event_id or f"Ev{next(self._ids):04d}{secrets.token_hex(4).upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": self.api.team_id, "user_id": self.api.bot_user_id, "is_bot": True}
+            ],
+        }
+        headers = dict(kwargs.pop("extra_headers", None) or {})
+        if retry_num is not None:
+            headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
+        return self.post(json.dumps(envelope).encode(), "application/json", extra_headers=headers, **kwargs)
+
+    def dm(
+        self,
+        user_id: str,
+        text: str,
+        channel: str | None = None,
+        ts: str | None = None,
+        **kwargs: Any,
+    ) -> Delivery:
+        """The member writes a plain message in their DM with the bot."""
+        event = {
+            "type": "message",
+            "channel": channel or self.api.dm_channel_id(user_id),
+            "user": user_id,
+            "text": text,
+            "ts": ts or f"{time.time():.6f}",
+            "channel_type": "im",
+            "event_ts": ts or f"{time.time():.6f}",
+            "team": self.api.team_id,
+        }
+        return self.event(event, **kwargs)
+
+    def home_opened(self, user_id: str, **kwargs: Any) -> Delivery:
+        return self.event(
+            {
+                "type": "app_home_opened",
+                "user": user_id,
+                "channel": self.api.dm_channel_id(user_id),
+                "tab": "home",
+                "event_ts": f"{time.time():.6f}",
+            },
+            **kwargs,
+        )
+
+    def _name(self, user_id: str) -> str:
+        user = self.api.users.get(user_id) or {}
+        return str(user.get("name") or user_id.lower())
+
+
+def find_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any] | None:
+    for block in blocks:
+        for element in block.get("elements") or []:
+            if isinstance(element, dict) and element.get("action_id") == action_id:
+                return element
+        accessory = block.get("accessory")
+        if isinstance(accessory, dict) and accessory.get("action_id") == action_id:
+            return accessory
+    return None

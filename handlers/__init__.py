@@ -10,6 +10,7 @@ from handlers import (
     forget_me,
     home,
     home_settings,
+    inbound_dedupe,
     installs,
     match_commands,
     match_followups,
@@ -17,13 +18,12 @@ from handlers import (
     profile,
     theme_actions,
 )
-from handlers import inbound_dedupe as dedupe
 
 
 def register_all(app: App, runtime: Runtime) -> None:
-    # Dedupe first: a retried or duplicated delivery must reach no listener.
+    # De-duplication first: a retried or duplicated request must reach no listener.
     for module in (
-        dedupe,
+        inbound_dedupe,
         commands,
         checkin_actions,
         checkin_views,

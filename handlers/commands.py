@@ -8,6 +8,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.core.runtime import Runtime
+from bot.slack.errors import error_code
 from bot.slack.mrkdwn import escape
 from bot.workspaces.authz import is_facilitator
 from handlers import (
@@ -70,7 +71,7 @@ def dispatch(runtime: Runtime, body: dict[str, Any], respond: Respond, client: W
     try:
         handler(req)
     except SlackApiError as exc:
-        code = exc.response.get("error", "unknown")
+        code = error_code(exc)
         log.warning("/convene %s: Slack said %s", spec.name, code)
         req.reply(texts.get("commands.slack_error", error=code))
     except Exception:

@@ -1,4 +1,4 @@
-"""Every delivery from Slack is processed once: a retry (`X-Slack-Retry-Num`) or a second
+"""Every request from Slack is processed once: a retry (`X-Slack-Retry-Num`) or a second
 copy reaching another instance is acknowledged, so Slack stops re-sending, and dropped.
 
 A global middleware: Bolt runs it after signature verification and authorization (a forged
@@ -12,12 +12,12 @@ from typing import Any
 from slack_bolt import App, BoltRequest, BoltResponse
 
 from bot.core.runtime import Runtime
-from bot.slack import inbound_dedupe as deliveries
+from bot.slack import inbound_dedupe
 from handlers import request
 
 log = logging.getLogger("convene.dedupe")
 
-# Forget old delivery keys every this many recorded deliveries (per process): cheap, and no
+# Forget old request keys every this many recorded requests (per process): cheap, and no
 # scheduler needed in Socket Mode or on an instance that does not lead.
 PRUNE_EVERY = 500
 
@@ -29,18 +29,18 @@ def register(app: App, runtime: Runtime) -> None:
     def process_once(
         req: BoltRequest, body: dict[str, Any], next_: Callable[[], None]
     ) -> BoltResponse | None:
-        key = deliveries.delivery_key(body) if isinstance(body, dict) else None
+        key = inbound_dedupe.request_key(body) if isinstance(body, dict) else None
         _log_retry(req, key)
         if key is None:
             return next_()
         now = runtime.clock.now()
         with runtime.db.session() as session:
-            first = deliveries.claim(session, key, request.team_id(body) or "", now)
+            first = inbound_dedupe.claim(session, key, request.team_id(body) or "", now)
             if first and next(recorded) % PRUNE_EVERY == 0:
-                pruned = deliveries.prune(session, now - deliveries.RETENTION)
-                log.info("forgot %d delivery keys older than %s", pruned, deliveries.RETENTION)
+                pruned = inbound_dedupe.prune(session, now - inbound_dedupe.RETENTION)
+                log.info("forgot %d request keys older than %s", pruned, inbound_dedupe.RETENTION)
         if not first:
-            log.info("duplicate delivery %s acknowledged and dropped", key)
+            log.info("duplicate request %s acknowledged and dropped", key)
             return BoltResponse(status=200, body="")
         return next_()
 
@@ -50,7 +50,7 @@ def _log_retry(req: BoltRequest, key: str | None) -> None:
     retry_num = _header(req, "x-slack-retry-num")
     if retry_num is not None:
         reason = _header(req, "x-slack-retry-reason") or "unknown"
-        log.info("Slack retry #%s (%s) of %s", retry_num, reason, key or "a delivery without an id")
+        log.info("Slack retry #%s (%s) of %s", retry_num, reason, key or "a request without an id")
 
 
 def _header(req: BoltRequest, name: str) -> str | None:

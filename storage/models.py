@@ -354,8 +354,8 @@ class DigestPost(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
-class SlackDelivery(SQLModel, table=True):
-    """An event or interaction already handled. Slack retries a delivery it thinks failed
+class SeenRequest(SQLModel, table=True):
+    """An event or interaction already handled. Slack retries a request it thinks failed
     (`X-Slack-Retry-Num`), and two instances behind a load balancer may each get a copy;
     the primary key (`event:<event_id>`, `trigger:<trigger_id>`) lets exactly one through."""
 

@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 
 from bot.checkins import service as checkins
 from bot.core.runtime import Runtime
 from bot.matching import intros
 from bot.slack import message_metadata
+from bot.slack.errors import error_code
 
 log = logging.getLogger("convene.recovery")
 
@@ -77,7 +78,7 @@ def _settle_checkin(
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         ts = find_message(client, channel, claimed_at, message_metadata.CHECKIN, "delivery_id", delivery_id)
     except SlackClientError as exc:
-        code = _code(exc)
+        code = error_code(exc)
         if code in GONE:
             with runtime.db.session() as session:
                 checkins.mark_failed(session, delivery_id, code, permanent=True)
@@ -107,7 +108,7 @@ def _settle_intro(
         channel = client.conversations_open(users=",".join(users))["channel"]["id"]
         ts = find_message(client, channel, claimed_at, message_metadata.INTRO, "group_id", group_id)
     except SlackClientError as exc:
-        log.warning("intro %d: could not ask Slack whether it was sent: %s", group_id, _code(exc))
+        log.warning("intro %d: could not ask Slack whether it was sent: %s", group_id, error_code(exc))
         report.undecided += 1
         return
     with runtime.db.session() as session:
@@ -141,9 +142,3 @@ def find_message(
         if not cursor:
             return None
     raise HistoryTooLong(f"more than {MAX_PAGES} pages since the claim")
-
-
-def _code(exc: SlackClientError) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
-    return type(exc).__name__

@@ -16,6 +16,7 @@ from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.slack import message_metadata, pacing
 from bot.slack.directory import iter_directory
+from bot.slack.errors import error_code
 from storage.models import CheckinDelivery, CheckinRound, Member, Workspace
 
 log = logging.getLogger("convene.fanout")
@@ -56,7 +57,7 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
             profiles = list(iter_directory(runtime.client_for(team_id)))
         except (SlackClientError, OSError) as exc:
             # Stale time zones are better than no check-ins: carry on with what we have.
-            log.warning("users.list failed for %s: %s", team_id, _error_code(exc))
+            log.warning("users.list failed for %s: %s", team_id, error_code(exc))
             return False
         members.apply_directory(session, workspace, profiles, now)
     return True
@@ -139,7 +140,7 @@ def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str 
         )
     except SlackApiError as exc:
         # Slack answered with an error: the message does not exist, so retrying is safe.
-        code = _error_code(exc)
+        code = error_code(exc)
         permanent = code in PERMANENT_ERRORS
         with runtime.db.session() as session:
             checkins.mark_failed(session, delivery_id, code, permanent)
@@ -184,7 +185,7 @@ def _send_reminder(runtime: Runtime, lane: pacing.Lane, delivery_id: int, *, now
         lane.post_message(channel=channel, text=text, blocks=blocks)
     except SlackClientError as exc:
         # One reminder is a courtesy, not a promise: don't retry and risk two.
-        log.warning("reminder %d not delivered: %s", delivery_id, _error_code(exc))
+        log.warning("reminder %d not delivered: %s", delivery_id, error_code(exc))
         return 0
     return 1
 
@@ -198,9 +199,3 @@ def _load(session: Session, delivery_id: int) -> tuple[CheckinDelivery, Member, 
         .where(CheckinDelivery.id == delivery_id)
     ).one()
     return row[0], row[1], row[2]
-
-
-def _error_code(exc: SlackClientError) -> str:
-    if isinstance(exc, SlackApiError):
-        return str(exc.response.get("error") or exc.response.status_code)
-    return type(exc).__name__

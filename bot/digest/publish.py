@@ -5,7 +5,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
@@ -15,6 +15,7 @@ from bot.digest import blocks as render
 from bot.digest import narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
+from bot.slack.errors import error_code
 from storage.models import DigestPost, Member, PainPoint, Workspace
 from storage.queries import insert_ignoring_duplicates
 
@@ -93,7 +94,7 @@ def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> Pos
             first_ts = first_ts or response["ts"]
             report.messages += 1
     except SlackClientError as exc:
-        report.error = _code(exc)
+        report.error = error_code(exc)
     chart_id = None
     if report.error is None and chart is not None:
         try:
@@ -107,7 +108,7 @@ def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> Pos
             )
             chart_id = (upload.get("file") or {}).get("id")
         except SlackClientError as exc:  # the digest itself is out; a missing chart is logged, not fatal
-            log.warning("digest chart not uploaded: %s", _code(exc))
+            log.warning("digest chart not uploaded: %s", error_code(exc))
     with runtime.db.session() as session:
         _finish(session, post.id, report, first_ts, chart_id)  # type: ignore[arg-type]
     return report
@@ -176,7 +177,3 @@ def _chart(runtime: Runtime, session: Session, team_id: str, digest: Digest) -> 
     except Exception:
         log.exception("could not render the digest chart")
         return None
-
-
-def _code(exc: SlackClientError) -> str:
-    return str(exc.response.get("error")) if isinstance(exc, SlackApiError) else type(exc).__name__

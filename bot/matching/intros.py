@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.errors import SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
@@ -17,6 +17,7 @@ from bot.matching import meeting, service
 from bot.matching.service import StoredGroup
 from bot.members import service as members
 from bot.slack import blocks, message_metadata, pacing
+from bot.slack.errors import error_code
 from bot.slack.mrkdwn import escape, quote
 from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, PainPoint, Workspace
 from storage.queries import claimed
@@ -100,9 +101,9 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                     metadata=message_metadata.intro_metadata(group.group.id),  # type: ignore[arg-type]
                 )
             except SlackClientError as exc:
-                code = exc.response.get("error") if isinstance(exc, SlackApiError) else type(exc).__name__
+                code = error_code(exc)
                 log.warning("intro for group %s not sent: %s", group.group.id, code)
-                service.intro_done(session, group.group.id, None, str(code), now)  # type: ignore[arg-type]
+                service.intro_done(session, group.group.id, None, code, now)  # type: ignore[arg-type]
                 if report:
                     report.failed += 1
                 continue

@@ -1,4 +1,4 @@
-"""Which Slack deliveries were already handled. Slack re-sends an event it believes failed
+"""Which requests from Slack were already handled. Slack re-sends an event it believes failed
 (`X-Slack-Retry-Num`), and two instances behind one load balancer may each receive a copy;
 the database, not memory, decides which copy is processed."""
 
@@ -9,18 +9,18 @@ from typing import Any
 from sqlalchemy import delete
 from sqlmodel import Session
 
-from storage.models import SlackDelivery
+from storage.models import SeenRequest
 from storage.queries import insert_one_ignoring_duplicate
 
-_TABLE = SlackDelivery.__table__  # type: ignore[attr-defined]
+_TABLE = SeenRequest.__table__  # type: ignore[attr-defined]
 
 # Slack retries a failed event three times within about an hour; a day is ample.
 RETENTION = timedelta(hours=24)
 _MAX_KEY = 200  # the column's length
 
 
-def delivery_key(body: dict[str, Any]) -> str | None:
-    """The identity Slack gives a delivery, or None when it has none worth checking.
+def request_key(body: dict[str, Any]) -> str | None:
+    """The identity Slack gives a request, or None when it has none worth checking.
 
     Events API callbacks carry `event_id`; slash commands, button presses, submissions and
     shortcuts carry a `trigger_id` unique to that user action. A `view_closed` or a
@@ -35,7 +35,7 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 
 
 def claim(session: Session, key: str, team_id: str, now: datetime) -> bool:
-    """Record the delivery, committed; True for the first copy, False for every later one.
+    """Record the request, committed; True for the first copy, False for every later one.
     Runs on every request before Slack gets its ack, hence one cached INSERT … ON CONFLICT
     DO NOTHING and no ORM work."""
     row = {"key": key, "team_id": team_id[:32], "received_at": now}
@@ -45,7 +45,7 @@ def claim(session: Session, key: str, team_id: str, now: datetime) -> bool:
 
 
 def prune(session: Session, before: datetime) -> int:
-    """Forget deliveries received before `before`; returns how many rows went."""
+    """Forget requests received before `before`; returns how many rows went."""
     result = session.connection().execute(delete(_TABLE).where(_TABLE.c.received_at < before))
     session.commit()
     return int(result.rowcount or 0)

@@ -61,7 +61,7 @@ MEMBER_SURFACES = {
 }  # fmt: skip
 WRITE_CALLS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "files.completeUploadExternal",
                "conversations.open", "views.open", "views.update", "views.publish")  # fmt: skip
-IGNORED_TABLES = {"slackdelivery"}  # the dedupe middleware's record of every request received
+IGNORED_TABLES = {"seenrequest"}  # the dedupe middleware's record of every request received
 
 
 def test_the_matrix_covers_every_facilitator_command_button_and_modal(slack: LocalSlack) -> None:

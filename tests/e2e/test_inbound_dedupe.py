@@ -1,5 +1,5 @@
 """Slack re-sends what it thinks failed (`X-Slack-Retry-Num`), and behind a load balancer two
-instances may each get a copy: every delivery is processed once, on either backend."""
+instances may each get a copy: every request is processed once, on either backend."""
 
 import logging
 import time
@@ -10,11 +10,11 @@ from sqlmodel import select
 
 from bot.app.composition import build_bolt_app
 from bot.app.server import HttpServer
-from bot.slack import inbound_dedupe as deliveries
+from bot.slack import inbound_dedupe
 from standins.harness import LocalSlack, wait_for
 from standins.slack_events import SlackEvents
 from storage.db import Database
-from storage.models import Answer, Member, SlackDelivery
+from storage.models import Answer, Member, SeenRequest
 from tests.e2e.conftest import FACILITATOR, MANILA, PLAIN
 
 pytestmark = pytest.mark.e2e
@@ -95,7 +95,7 @@ def test_a_forged_copy_arriving_first_neither_runs_nor_blocks_the_genuine_one(sl
     forged = slack.events.home_opened(MANILA, event_id="Ev0FORGED1", signature="v0=" + "0" * 64)
     assert forged.status == 401
     with slack.db.session() as session:
-        assert session.exec(select(SlackDelivery)).all() == []  # refused before any bookkeeping
+        assert session.exec(select(SeenRequest)).all() == []  # refused before any bookkeeping
     assert slack.events.home_opened(MANILA, event_id="Ev0FORGED1").status == 200
     wait_for(lambda: slack.api.calls_to("views.publish"))
 
@@ -108,7 +108,7 @@ def test_a_retry_with_a_stale_signature_is_refused(slack: LocalSlack) -> None:
     assert slack.api.calls_to("views.publish") == []
 
 
-def test_two_instances_on_one_database_process_a_duplicated_delivery_once(slack: LocalSlack) -> None:
+def test_two_instances_on_one_database_process_a_duplicated_request_once(slack: LocalSlack) -> None:
     # A second instance: its own Bolt app, HTTP server and connection pool, the same database.
     other_db = Database.from_url(slack.settings.database_url)
     other_app = build_bolt_app(slack.runtime, slack.client, slack.signing_secret)
@@ -138,22 +138,22 @@ def test_retries_are_logged_with_their_number_and_reason_but_no_content(
     assert not any("confidential" in r.getMessage() for r in caplog.records)
 
 
-def test_old_delivery_keys_are_forgotten_and_recent_ones_kept(slack: LocalSlack) -> None:
+def test_old_request_keys_are_forgotten_and_recent_ones_kept(slack: LocalSlack) -> None:
     now = slack.runtime.clock.now()
     with slack.db.session() as session:
-        assert deliveries.claim(session, "event:Ev0OLD", "T1", now - timedelta(hours=25))
-        assert deliveries.claim(session, "event:Ev0NEW", "T1", now - timedelta(hours=1))
-        assert not deliveries.claim(session, "event:Ev0NEW", "T1", now)
-        assert deliveries.prune(session, now - deliveries.RETENTION) == 1
-        assert [row.key for row in session.exec(select(SlackDelivery)).all()] == ["event:Ev0NEW"]
-        assert deliveries.claim(session, "event:Ev0OLD", "T1", now)  # forgotten: new again
+        assert inbound_dedupe.claim(session, "event:Ev0OLD", "T1", now - timedelta(hours=25))
+        assert inbound_dedupe.claim(session, "event:Ev0NEW", "T1", now - timedelta(hours=1))
+        assert not inbound_dedupe.claim(session, "event:Ev0NEW", "T1", now)
+        assert inbound_dedupe.prune(session, now - inbound_dedupe.RETENTION) == 1
+        assert [row.key for row in session.exec(select(SeenRequest)).all()] == ["event:Ev0NEW"]
+        assert inbound_dedupe.claim(session, "event:Ev0OLD", "T1", now)  # forgotten: new again
 
 
-def test_delivery_keys_come_from_event_ids_and_trigger_ids() -> None:
-    assert deliveries.delivery_key({"type": "event_callback", "event_id": "Ev1"}) == "event:Ev1"
-    assert deliveries.delivery_key({"command": "/convene", "trigger_id": "1.2.abc"}) == "trigger:1.2.abc"
-    assert deliveries.delivery_key({"type": "block_actions", "trigger_id": "9.9.x"}) == "trigger:9.9.x"
-    assert deliveries.delivery_key({"type": "view_closed", "view": {}}) is None
-    assert deliveries.delivery_key({"type": "event_callback"}) is None
-    long_key = deliveries.delivery_key({"type": "event_callback", "event_id": "E" * 500})
+def test_request_keys_come_from_event_ids_and_trigger_ids() -> None:
+    assert inbound_dedupe.request_key({"type": "event_callback", "event_id": "Ev1"}) == "event:Ev1"
+    assert inbound_dedupe.request_key({"command": "/convene", "trigger_id": "1.2.abc"}) == "trigger:1.2.abc"
+    assert inbound_dedupe.request_key({"type": "block_actions", "trigger_id": "9.9.x"}) == "trigger:9.9.x"
+    assert inbound_dedupe.request_key({"type": "view_closed", "view": {}}) is None
+    assert inbound_dedupe.request_key({"type": "event_callback"}) is None
+    long_key = inbound_dedupe.request_key({"type": "event_callback", "event_id": "E" * 500})
     assert long_key is not None and len(long_key) <= 200

@@ -1,0 +1,11 @@
+"""Naming what went wrong in a Slack call, for logs, stored failure reasons and replies."""
+
+from slack_sdk.errors import SlackApiError, SlackClientError
+
+
+def error_code(exc: SlackClientError) -> str:
+    """Slack's own error code (`channel_not_found`, `ratelimited`…), the HTTP status when the
+    body carries none, or the exception's type for a failure before any answer (a timeout)."""
+    if isinstance(exc, SlackApiError):
+        return str(exc.response.get("error") or exc.response.status_code)
+    return type(exc).__name__

@@ -10,7 +10,7 @@ import pytest
 
 from bot.core import leadership
 from bot.core.config import ConfigError, Settings
-from bot.core.leadership import Lease
+from bot.core.leadership import Leadership, Lease
 from storage.db import Database
 from storage.models import SchedulerLease
 
@@ -93,23 +93,25 @@ def test_of_many_instances_racing_for_a_free_lease_exactly_one_wins(db: Database
 def test_a_heartbeat_keeps_a_long_round_leading_past_the_ttl(db: Database) -> None:
     lease, other = Lease(db, 1.0, holder="worker"), Lease(db, 1.0, holder="other")
     assert lease.acquire()
-    with leadership.leading(lease, every_seconds=0.2) as heartbeat:
+    leader = Leadership(lease)
+    with leader.leading(every_seconds=0.2) as heartbeat:
         time.sleep(1.6)  # longer than the TTL: without renewal the lease would have run out
         assert not other.acquire()
-        assert leadership.sending_allowed() and not heartbeat.lost.is_set()
-    assert leadership.sending_allowed()  # outside a tick, nothing is held back
+        assert leader.sending_allowed() and not heartbeat.lost.is_set()
+    assert leader.sending_allowed()  # outside a tick, nothing is held back
 
 
 def test_a_leader_that_loses_its_lease_stops_sending(db: Database) -> None:
     lease, usurper = Lease(db, 0.5, holder="slow"), Lease(db, 30, holder="usurper")
     assert lease.acquire()
     # Renews too late: the lease runs out first.
-    with leadership.leading(lease, every_seconds=0.8) as heartbeat:
+    leader = Leadership(lease)
+    with leader.leading(every_seconds=0.8) as heartbeat:
         time.sleep(0.6)
         assert usurper.acquire()
         assert heartbeat.lost.wait(2)
-        assert not leadership.sending_allowed()
-    assert leadership.sending_allowed()
+        assert not leader.sending_allowed()
+    assert leader.sending_allowed()
 
 
 def test_tick_and_lease_come_from_the_environment_and_nonsense_is_refused(

@@ -156,7 +156,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _start(settings: Settings, distributed: bool = False) -> tuple["Runtime", "App", "BackgroundScheduler"]:
-    from bot.app import jobs
     from bot.app.composition import bootstrap_workspace, build_bolt_app, build_distributed_app, build_runtime
     from bot.app.scheduler import build_scheduler
     from bot.slack.client import build_web_client
@@ -170,8 +169,7 @@ def _start(settings: Settings, distributed: bool = False) -> tuple["Runtime", "A
         runtime = build_runtime(settings, client=client)
         bootstrap_workspace(runtime, client)
         app = build_bolt_app(runtime, client, settings.slack_signing_secret)
-    jobs.install(runtime)
-    scheduler = build_scheduler(settings.tick_seconds)
+    scheduler = build_scheduler(runtime, settings.tick_seconds)
     scheduler.start()
     return runtime, app, scheduler
 

@@ -1,6 +1,6 @@
-"""The scheduler's work. APScheduler calls `tick` with no arguments, so the running process
-hands it its runtime (and its scheduler lease) through `install`. Every instance ticks; only
-the lease holder works (`bot.core.leadership`)."""
+"""The scheduler's work. APScheduler calls `tick` with the process's runtime, which holds its
+claim on the scheduler lease. Every instance ticks; only the lease holder works
+(`bot.core.leadership`)."""
 
 import logging
 
@@ -10,7 +10,7 @@ from sqlmodel import select
 from bot.app import recovery
 from bot.checkins import fanout
 from bot.checkins import service as checkins
-from bot.core import leadership, schedule
+from bot.core import schedule
 from bot.core.runtime import Runtime
 from bot.digest import publish
 from bot.digest.aggregate import week_bounds
@@ -22,37 +22,21 @@ from storage.models import DigestPost, Workspace
 
 log = logging.getLogger("convene.jobs")
 
-_runtime: Runtime | None = None
-_lease: leadership.Lease | None = None
 
-
-def install(runtime: Runtime | None, lease: leadership.Lease | None = None) -> None:
-    """Give the scheduler its runtime; with it comes this process's claim on the scheduler
-    lease (one per process unless a test passes its own)."""
-    global _runtime, _lease
-    _runtime = runtime
-    if runtime is not None and lease is None:
-        lease = leadership.Lease(runtime.db, runtime.settings.lease_seconds)
-    _lease = lease
-
-
-def release() -> None:
+def release(runtime: Runtime) -> None:
     """Clean shutdown: hand the lease over at once instead of after its TTL."""
-    if _lease is not None:
-        _lease.release()
+    runtime.leadership.lease.release()
 
 
-def tick() -> None:
+def tick(runtime: Runtime) -> None:
     """Entry point for APScheduler: one pass over every workspace, by the lease holder only."""
-    if _runtime is None or _lease is None:
-        log.warning("tick skipped: no runtime installed")
-        return
+    lease = runtime.leadership.lease
     try:
-        if not _lease.acquire():
-            log.debug("tick skipped: %s is not the leader", _lease.holder)
+        if not lease.acquire():
+            log.debug("tick skipped: %s is not the leader", lease.holder)
             return
-        with leadership.leading(_lease):
-            run_tick(_runtime)
+        with runtime.leadership.leading():
+            run_tick(runtime)
     except SQLAlchemyError as exc:
         # The database is briefly away: every step is claimed in it, so the next tick
         # simply catches up. A warning, not a traceback every 15 seconds.

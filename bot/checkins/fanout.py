@@ -11,7 +11,6 @@ from sqlmodel import Session, col, select
 
 from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
-from bot.core import leadership
 from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.slack import message_metadata, pacing
@@ -116,7 +115,7 @@ def _by_team(runtime: Runtime, delivery_ids: list[int]) -> dict[str, list[int]]:
 def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str | None:
     # Runs on a worker thread with sessions of its own, and holds no database connection
     # while it waits for its turn or for Slack.
-    if not leadership.sending_allowed():
+    if not runtime.leadership.sending_allowed():
         return None  # this instance lost the scheduler lease: the new leader sends the rest
     now = runtime.clock.now()
     with runtime.db.session() as session:

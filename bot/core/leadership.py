@@ -143,31 +143,33 @@ class Heartbeat:
                 return
 
 
-# The heartbeat of the tick running in this process, if any. Senders consult it between
-# messages; outside a leader's tick (tests, the demo, a facilitator's command) it is None.
-_current: Heartbeat | None = None
-_current_lock = threading.Lock()
+class Leadership:
+    """One process's claim on the scheduler lease, and the heartbeat of the tick it is running
+    as leader, if any. Senders consult it between messages; outside a leader's tick (tests,
+    the demo, a facilitator's command) nothing is held back."""
 
+    def __init__(self, lease: Lease) -> None:
+        self.lease = lease
+        self._current: Heartbeat | None = None
+        self._lock = threading.Lock()
 
-def sending_allowed() -> bool:
-    """False only when this process is running a scheduled tick and has lost the lease: what
-    it has not sent yet stays pending for the new leader."""
-    with _current_lock:
-        heartbeat = _current
-    return heartbeat is None or not heartbeat.lost.is_set()
+    def sending_allowed(self) -> bool:
+        """False only when this process is running a scheduled tick and has lost the lease:
+        what it has not sent yet stays pending for the new leader."""
+        with self._lock:
+            heartbeat = self._current
+        return heartbeat is None or not heartbeat.lost.is_set()
 
-
-@contextmanager
-def leading(lease: Lease, every_seconds: float | None = None) -> Iterator[Heartbeat]:
-    """Hold `lease` for the duration of a block of work (the caller has acquired it)."""
-    global _current
-    heartbeat = Heartbeat(lease, every_seconds).start()
-    with _current_lock:
-        _current = heartbeat
-    try:
-        yield heartbeat
-    finally:
-        heartbeat.stop()
-        with _current_lock:
-            if _current is heartbeat:
-                _current = None
+    @contextmanager
+    def leading(self, every_seconds: float | None = None) -> Iterator[Heartbeat]:
+        """Hold the lease for the duration of a block of work (the caller has acquired it)."""
+        heartbeat = Heartbeat(self.lease, every_seconds).start()
+        with self._lock:
+            self._current = heartbeat
+        try:
+            yield heartbeat
+        finally:
+            heartbeat.stop()
+            with self._lock:
+                if self._current is heartbeat:
+                    self._current = None

@@ -1,13 +1,14 @@
 """What every handler and job needs, built once at start-up (the composition root fills it)."""
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
 
 from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.installations import Installations
+from bot.core.leadership import Leadership, Lease
 from bot.core.texts import Texts
 from bot.tagging import Tagger
 from storage.db import Database
@@ -25,6 +26,11 @@ class Runtime:
     tagger: Tagger
     # Set when distributed (OAuth): who installed Convene. None with a single bot token.
     installations: Installations | None = None
+    # This process's claim on the scheduler lease: every instance ticks, only the holder works.
+    leadership: Leadership = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.leadership = Leadership(Lease(self.db, self.settings.lease_seconds))
 
     def serves(self, team_id: str) -> bool:
         """Whether Convene may message this workspace now. Scheduled jobs skip the others:

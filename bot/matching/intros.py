@@ -10,7 +10,7 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from bot.core import leadership, schedule
+from bot.core import schedule
 from bot.core.runtime import Runtime
 from bot.core.texts import DEFAULT_LANGUAGE, Texts
 from bot.matching import meeting, service
@@ -84,7 +84,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
             if g.group.id in pending
         ]  # fmt: skip
         for group in stored:
-            if not leadership.sending_allowed():
+            if not runtime.leadership.sending_allowed():
                 break  # this instance lost the scheduler lease: the new leader sends the rest
             if not service.claim_intro(session, group.group.id, now):  # type: ignore[arg-type]
                 continue

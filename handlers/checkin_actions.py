@@ -5,17 +5,15 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlmodel import Session
 
 from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
 from bot.core.runtime import Runtime
 from bot.members import service as members
-from bot.slack.mrkdwn import is_number
+from bot.members.service import Member
 from bot.tagging import taxonomy
 from handlers import request
 from handlers.reader_locale import locale_for
-from storage.models import Answer, CheckinDelivery, Member
 
 log = logging.getLogger("convene.actions")
 
@@ -49,11 +47,12 @@ def _step_back(
     """Skip this week (and, with `pause`, the next ones too); the DM loses its buttons."""
     now = runtime.clock.now()
     with runtime.db.session() as session:
-        found = _own_delivery(runtime, session, body)
-        if found is None:
-            _not_yours(runtime, session, body, client, respond)
+        team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
+        member = members.get_member(session, team_id, user_id)
+        delivery = checkins.own_delivery(session, member, request.action_value(body))
+        if member is None or delivery is None:
+            _not_yours(runtime, member, body, client, respond)
             return
-        member, delivery = found
         checkins.skip(session, delivery, now)
         if pause:
             until = members.pause(session, member, members.DEFAULT_PAUSE_WEEKS, now.date(), now)
@@ -65,28 +64,11 @@ def _step_back(
 
 
 def _not_yours(
-    runtime: Runtime, session: Session, body: dict[str, Any], client: WebClient, respond: Respond
+    runtime: Runtime, clicker: Member | None, body: dict[str, Any], client: WebClient, respond: Respond
 ) -> None:
     """In the clicker's language: their own choice if they are a member, else Slack's."""
-    user_id = request.user_id(body) or ""
-    member = members.get_member(session, request.team_id(body) or "", user_id)
-    locale = locale_for(client, user_id, member)
+    locale = locale_for(client, request.user_id(body) or "", clicker)
     respond(text=runtime.texts.get("checkin.not_yours", locale), replace_original=False)
-
-
-def _own_delivery(
-    runtime: Runtime, session: Session, body: dict[str, Any]
-) -> tuple[Member, CheckinDelivery] | None:
-    """The clicking member and the check-in the button belongs to, if it is theirs."""
-    team_id, user_id = request.team_id(body), request.user_id(body)
-    delivery_id = request.action_value(body).split(":")[0]
-    if not team_id or not user_id or not is_number(delivery_id):
-        return None
-    member = members.get_member(session, team_id, user_id)
-    if member is None:
-        return None
-    delivery = checkins.delivery_for_member(session, int(delivery_id), member)
-    return (member, delivery) if delivery is not None else None
 
 
 def _open_modal(
@@ -95,15 +77,16 @@ def _open_modal(
     texts = runtime.texts
     trigger_id = body.get("trigger_id")
     with runtime.db.session() as session:
-        found = _own_delivery(runtime, session, body)
-        if found is None or not isinstance(trigger_id, str):
-            _not_yours(runtime, session, body, client, respond)
+        team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
+        member = members.get_member(session, team_id, user_id)
+        delivery = checkins.own_delivery(session, member, request.action_value(body))
+        if member is None or delivery is None or not isinstance(trigger_id, str):
+            _not_yours(runtime, member, body, client, respond)
             return
-        member, delivery = found
         if not checkins.is_open(delivery, runtime.clock.now()):
             respond(text=texts.get("checkin.closed", members.language_of(member)), replace_original=False)
             return
-        answer = _answer_for(session, request.action_value(body), delivery)
+        answer = checkins.answer_to_edit(session, request.action_value(body), delivery)
         selected = checkins.member_tag_ids(session, answer.id) if answer and answer.id else []
         pains = taxonomy.active_pain_points(session, member.team_id)
     view = checkin_blocks.checkin_modal(
@@ -112,13 +95,3 @@ def _open_modal(
     )  # fmt: skip
     # The trigger id expires 3 s after the click: open the modal before anything slow.
     client.views_open(trigger_id=trigger_id, view=view)
-
-
-def _answer_for(session: Session, value: str, delivery: CheckinDelivery) -> Answer | None:
-    """`delivery:answer` (Add details on a DM answer) or the modal answer to edit, if any."""
-    _, _, answer_id = value.partition(":")
-    if is_number(answer_id):
-        answer = session.get(Answer, int(answer_id))
-        if answer is not None and answer.delivery_id == delivery.id:
-            return answer
-    return checkins.modal_answer(session, delivery)

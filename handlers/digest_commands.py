@@ -6,16 +6,16 @@ from slack_sdk.errors import SlackClientError
 
 from bot.digest import agenda, publish
 from bot.slack.mrkdwn import escape
+from bot.workspaces.service import ready_workspace
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.schedules import set_schedule
-from handlers.workspace_context import workspace
 
 MAX_PREVIEW_MESSAGES = 4  # a response_url takes five posts; keep one for errors
 
 
 def digest_preview(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
         _, messages = publish.compose(req.runtime, session, ws, req.runtime.clock.now())
     channel = ws.coordinator_channel
     note = (
@@ -28,7 +28,7 @@ def digest_preview(req: CommandRequest) -> None:
 
 def digest_post(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
     report = publish.post_digest(req.runtime, req.team_id, actor=req.user_id)
     if report.error == "no_channel":
         req.reply(req.t("digest.no_channel"))
@@ -46,7 +46,7 @@ def digest_schedule(req: CommandRequest) -> None:
 
 def agenda_draft(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
         draft = agenda.draft(session, req.team_id, req.runtime.clock.now())
     texts = req.runtime.texts
     out = agenda.agenda_blocks(texts, draft)

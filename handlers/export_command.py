@@ -5,15 +5,15 @@ import tempfile
 from pathlib import Path
 
 from bot.export.service import write_export
+from bot.workspaces.service import ready_workspace
 from handlers.command_request import CommandHandler, CommandRequest
-from handlers.workspace_context import workspace
 
 
 def export(req: CommandRequest) -> None:
     client = req.runtime.client_for(req.team_id)
     with tempfile.TemporaryDirectory(prefix="convene-export-") as tmp:
         with req.runtime.db.session() as session:
-            workspace(req.runtime, session, req.team_id)
+            ready_workspace(req.runtime, session, req.team_id)
             paths = write_export(session, req.team_id, None, None, Path(tmp))
         dm = client.conversations_open(users=req.user_id)["channel"]["id"]
         client.files_upload_v2(

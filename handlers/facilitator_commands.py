@@ -2,20 +2,18 @@
 
 The dispatcher has already checked facilitator rights before any of these run."""
 
-from sqlmodel import col, select
-
 from bot.checkins import fanout
 from bot.checkins import service as checkins
 from bot.core import schedule
 from bot.members import service as members
+from bot.members.service import MemberStatus
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from bot.workspaces import service as workspaces
+from bot.workspaces.service import ready_workspace
 from handlers import command_parser
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.schedules import set_schedule, when
-from handlers.workspace_context import workspace
-from storage.models import Member, MemberStatus
 
 MEMBERS_SHOWN = 200
 
@@ -26,7 +24,7 @@ def setup(req: CommandRequest) -> None:
         req.reply(req.t("setup.need_channel"))
         return
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
         workspaces.set_coordinator_channel(session, ws, channel)
     req.reply(
         req.t(
@@ -40,7 +38,7 @@ def setup(req: CommandRequest) -> None:
 
 def checkin_status(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
     tz = schedule.zone(ws.timezone)
     fires = schedule.next_fires(ws.checkin_cron, tz, req.runtime.clock.now())
     req.reply(req.t("schedule.current", cron=ws.checkin_cron, tz=ws.timezone, next=when(fires)))
@@ -56,12 +54,12 @@ def checkin_schedule(req: CommandRequest) -> None:
 def checkin_now(req: CommandRequest) -> None:
     runtime = req.runtime
     with runtime.db.session() as session:
-        workspace(runtime, session, req.team_id)
+        ready_workspace(runtime, session, req.team_id)
     # Time zones and names may have changed since joining; one paginated users.list call
     # per 200 people, at most twice a day.
     fanout.sync_profiles(runtime, req.team_id)
     with runtime.db.session() as session:
-        ws = workspace(runtime, session, req.team_id)
+        ws = ready_workspace(runtime, session, req.team_id)
         counts = members.count_by_status(session, req.team_id)
         if counts[MemberStatus.ACTIVE] == 0:
             req.reply(req.t("checkin_now.empty"))
@@ -76,12 +74,7 @@ def checkin_now(req: CommandRequest) -> None:
 def members_list(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         counts = members.count_by_status(session, req.team_id)
-        rows = session.exec(
-            select(Member)
-            .where(Member.team_id == req.team_id)
-            .order_by(col(Member.status), col(Member.real_name))
-            .limit(MEMBERS_SHOWN)
-        ).all()
+        rows = members.roster(session, req.team_id, MEMBERS_SHOWN)
     header = req.t(
         "members.header",
         active=counts[MemberStatus.ACTIVE],
@@ -114,7 +107,7 @@ def facilitators_add(req: CommandRequest) -> None:
         req.reply(req.t("facilitators.usage"))
         return
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
         workspaces.add_facilitator(session, req.team_id, user, req.user_id, req.runtime.clock.now())
     req.reply(req.t("facilitators.added", user_id=user))
 

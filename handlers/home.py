@@ -15,13 +15,13 @@ from bot.digest.community_stats import CommunityStats, community_stats
 from bot.members import service as members
 from bot.members import settings as member_settings
 from bot.members.history import PastMatch, past_matches, tagged_answers
+from bot.members.service import Member, MemberStatus
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, truncate
 from bot.workspaces.authz import is_facilitator
+from bot.workspaces.service import ready_workspace
 from handlers import request
 from handlers.reader_locale import locale_for
-from handlers.workspace_context import workspace
-from storage.models import Member, MemberStatus
 
 log = logging.getLogger("convene.home")
 
@@ -81,7 +81,7 @@ def home_view(
         out += settings_blocks(texts, loc, member)
     if is_facilitator(runtime, client, team_id, user_id):
         with runtime.db.session() as session:
-            stats = community_stats(session, workspace(runtime, session, team_id), runtime.clock.now())
+            stats = community_stats(session, ready_workspace(runtime, session, team_id), runtime.clock.now())
         out += _stats(texts, loc, stats)
     return {"type": "home", "blocks": out}
 

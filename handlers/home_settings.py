@@ -11,12 +11,13 @@ from slack_sdk.errors import SlackClientError
 
 from bot.core import schedule
 from bot.core.runtime import Runtime
+from bot.matching import service as match_service
 from bot.members import service as members
 from bot.members import settings as member_settings
+from bot.members.service import Member
 from bot.slack.directory import fetch_profile
+from bot.workspaces.service import ready_workspace
 from handlers import home, request
-from handlers.workspace_context import workspace
-from storage.models import Member
 
 log = logging.getLogger("convene.home")
 
@@ -72,7 +73,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     def matching(session: Any, member: Member, action: dict[str, Any]) -> str | None:
         enabled = action.get("value") == "on"
-        member_settings.set_matching(session, member, enabled, runtime.clock.now())
+        match_service.set_matching(session, member, enabled, runtime.clock.now())
         key = "home.notice_matching_on" if enabled else "home.notice_matching_off"
         return texts.get(key, members.language_of(member))
 
@@ -110,7 +111,7 @@ def register(app: App, runtime: Runtime) -> None:
         if profile.is_bot:
             return
         with runtime.db.session() as session:
-            ws = workspace(runtime, session, team_id)
+            ws = ready_workspace(runtime, session, team_id)
             member, _ = members.join(session, ws, profile, runtime.clock.now())
             loc = members.language_of(member)
             notice = texts.get(

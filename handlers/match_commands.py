@@ -8,14 +8,14 @@ from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
 from bot.matching import intros, service
+from bot.members.service import Member
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from bot.workspaces.authz import is_facilitator
+from bot.workspaces.service import ready_workspace
 from handlers import request
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.schedules import set_schedule
-from handlers.workspace_context import workspace
-from storage.models import Member
 
 SWAP_MODAL = "match_swap_modal"
 
@@ -23,7 +23,7 @@ SWAP_MODAL = "match_swap_modal"
 def match_preview(req: CommandRequest) -> None:
     now = req.runtime.clock.now()
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
         week = service.week_key(ws, now)
         pool = service.build_pool(session, ws, now)
         try:
@@ -119,7 +119,7 @@ def register(app: App, runtime: Runtime) -> None:
             return
         now = runtime.clock.now()
         with runtime.db.session() as session:
-            ws = workspace(runtime, session, team_id)
+            ws = ready_workspace(runtime, session, team_id)
             week = service.week_key(ws, now)
             round_ = service.current_round(session, team_id, week)
             ids = _member_ids(session, team_id, [a, b])

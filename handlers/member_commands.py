@@ -1,18 +1,17 @@
 """Subcommands anyone can run: help, join, pause, resume, leave, me."""
 
-from bot.checkins.service import recent_answers
 from bot.core import schedule
 from bot.members import service as members
 from bot.members import settings as member_settings
+from bot.members.service import Answer, Member
 from bot.slack import blocks
 from bot.slack.directory import fetch_profile
 from bot.slack.mrkdwn import escape, truncate
 from bot.workspaces.authz import is_facilitator
+from bot.workspaces.service import ready_workspace
 from handlers import command_parser
 from handlers.command_request import CommandHandler, CommandRequest
 from handlers.reader_locale import locale_for
-from handlers.workspace_context import workspace
-from storage.models import Answer, Member
 
 PROFILE_OPEN = "profile_open"
 
@@ -35,7 +34,7 @@ def join(req: CommandRequest) -> None:
         return
     now = req.runtime.clock.now()
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
         member, outcome = members.join(session, ws, profile, now)
     loc = members.language_of(member)
     key = {"joined": "join.welcome", "rejoined": "join.welcome_back", "already": "join.already"}
@@ -97,7 +96,7 @@ def me(req: CommandRequest) -> None:
         member = members.get_member(session, req.team_id, req.user_id)
         if member is not None:
             stored = members.footprint(session, member)
-            latest = recent_answers(session, member, limit=1)
+            latest = members.recent_answers(session, member, limit=1)
     if member is None:
         _not_member(req, "me.not_member")
         return
@@ -179,7 +178,7 @@ def _me_blocks(
 
 def _community(req: CommandRequest) -> str:
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
     return escape(ws.name) if ws.name else req.t("common.community")
 
 

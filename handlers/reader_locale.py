@@ -8,8 +8,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.members import service as members
+from bot.members.service import Member
 from bot.slack.directory import fetch_profile
-from storage.models import Member
 
 log = logging.getLogger("convene.locale")
 

@@ -3,8 +3,8 @@
 from bot.core import schedule
 from bot.slack.mrkdwn import escape
 from bot.workspaces import service as workspaces
+from bot.workspaces.service import ready_workspace
 from handlers.command_request import CommandRequest
-from handlers.workspace_context import workspace
 
 
 def when(fires: list) -> str:
@@ -15,7 +15,7 @@ def set_schedule(req: CommandRequest, field: str, done_key: str) -> None:
     """Validate `/convene … schedule "<cron>"` (quotes optional) and store it in `field`;
     without a cron, re-confirm the current one. Refusals say why and change nothing."""
     with req.runtime.db.session() as session:
-        ws = workspace(req.runtime, session, req.team_id)
+        ws = ready_workspace(req.runtime, session, req.team_id)
         cron = " ".join(req.args) or getattr(ws, field)
         shown = escape(cron.replace("`", "'"))[:120]
         try:

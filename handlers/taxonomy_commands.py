@@ -6,9 +6,9 @@ from datetime import timedelta
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from bot.tagging import taxonomy, themes
+from bot.tagging.taxonomy import PainPoint, PainPointStatus
+from bot.workspaces.service import ready_workspace
 from handlers.command_request import CommandHandler, CommandRequest
-from handlers.workspace_context import workspace
-from storage.models import PainPoint
 
 THEME_ADOPT = "theme_adopt"
 THEME_DISMISS = "theme_dismiss"
@@ -18,11 +18,11 @@ WINDOW = timedelta(weeks=4)
 def pains_list(req: CommandRequest) -> None:
     now = req.runtime.clock.now()
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
         pains = taxonomy.all_pain_points(session, req.team_id)
         counts = taxonomy.counts_since(session, req.team_id, now - WINDOW)
         proposals = themes.proposed(session, req.team_id)
-    active = [p for p in pains if p.status == taxonomy.ACTIVE]
+    active = [p for p in pains if p.status == PainPointStatus.ACTIVE]
     header = req.t("pains.header", active=len(active))
     lines = [
         req.t(
@@ -35,7 +35,7 @@ def pains_list(req: CommandRequest) -> None:
         for p in sorted(active, key=lambda p: -counts.get(p.id or 0, 0))
     ] or [req.t("pains.none")]
     out = [blocks.header(header), *blocks.sections_from_lines(lines)]
-    inactive = [p for p in pains if p.status != taxonomy.ACTIVE]
+    inactive = [p for p in pains if p.status != PainPointStatus.ACTIVE]
     if inactive:
         out.append(
             blocks.context(
@@ -84,7 +84,7 @@ def pains_add(req: CommandRequest) -> None:
         req.reply(req.t("pains.usage_add"))
         return
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
         pain = _attempt(
             req,
             lambda: taxonomy.add(
@@ -97,7 +97,7 @@ def pains_add(req: CommandRequest) -> None:
 
 def pains_rename(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
         split = _split_two(req, "to", "pains.usage_rename")
         if split is None:
             return
@@ -111,7 +111,7 @@ def pains_rename(req: CommandRequest) -> None:
 
 def pains_merge(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
         split = _split_two(req, "into", "pains.usage_merge")
         if split is None:
             return
@@ -131,7 +131,7 @@ def pains_retire(req: CommandRequest) -> None:
         req.reply(req.t("pains.usage_retire"))
         return
     with req.runtime.db.session() as session:
-        workspace(req.runtime, session, req.team_id)
+        ready_workspace(req.runtime, session, req.team_id)
         pain = _resolve_or_explain(req, session, " ".join(req.args))
         if pain is None:
             return

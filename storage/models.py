@@ -85,6 +85,12 @@ class Member(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class PainPointStatus:
+    ACTIVE = "active"
+    RETIRED = "retired"
+    MERGED = "merged"
+
+
 class PainPoint(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("team_id", "slug"),)
 
@@ -95,7 +101,7 @@ class PainPoint(SQLModel, table=True):
     description: str = Field(default="", sa_type=Text)
     # Staff turnover is mostly a consequence of the other pains; digests say so.
     is_symptom: bool = False
-    status: str = Field(default="active", max_length=16)  # active | retired | merged
+    status: str = Field(default=PainPointStatus.ACTIVE, max_length=16)
     merged_into_id: int | None = Field(
         default=None, sa_column=_fk("painpoint.id", nullable=True, ondelete="SET NULL")
     )

@@ -9,6 +9,7 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
+from bot.slack.mrkdwn import is_number
 from storage.models import (
     Answer,
     AnswerSource,
@@ -19,6 +20,7 @@ from storage.models import (
     Member,
     MemberStatus,
     PainPoint,
+    PainPointStatus,
     RoundKind,
     TagSource,
     Workspace,
@@ -328,6 +330,25 @@ def delivery_for_member(session: Session, delivery_id: int, member: Member) -> C
     return delivery
 
 
+def own_delivery(session: Session, member: Member | None, action_value: str) -> CheckinDelivery | None:
+    """The check-in a button (value `delivery[:answer]`) belongs to, only if it is the clicking
+    member's."""
+    delivery_id = action_value.split(":")[0]
+    if member is None or not is_number(delivery_id):
+        return None
+    return delivery_for_member(session, int(delivery_id), member)
+
+
+def answer_to_edit(session: Session, action_value: str, delivery: CheckinDelivery) -> Answer | None:
+    """`delivery:answer` (Add details on a DM answer) or the modal answer to edit, if any."""
+    _, _, answer_id = action_value.partition(":")
+    if is_number(answer_id):
+        answer = session.get(Answer, int(answer_id))
+        if answer is not None and answer.delivery_id == delivery.id:
+            return answer
+    return modal_answer(session, delivery)
+
+
 def open_delivery(session: Session, member: Member, now: datetime) -> CheckinDelivery | None:
     """The check-in a plain DM reply belongs to: the latest one sent in the last week."""
     return session.exec(
@@ -450,7 +471,7 @@ def _set_member_tags(
         session.exec(
             select(PainPoint.id).where(
                 PainPoint.team_id == team_id,
-                PainPoint.status == "active",
+                PainPoint.status == PainPointStatus.ACTIVE,
                 col(PainPoint.id).in_(pain_point_ids or [-1]),
             )
         ).all()
@@ -504,17 +525,6 @@ def member_tag_ids(session: Session, answer_id: int) -> list[int]:
             select(AnswerTag.pain_point_id).where(
                 AnswerTag.answer_id == answer_id, AnswerTag.source == TagSource.MEMBER
             )
-        ).all()
-    )
-
-
-def recent_answers(session: Session, member: Member, limit: int = 5) -> list[Answer]:
-    return list(
-        session.exec(
-            select(Answer)
-            .where(Answer.member_id == member.id)
-            .order_by(col(Answer.created_at).desc())
-            .limit(limit)
         ).all()
     )
 

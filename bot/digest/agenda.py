@@ -21,6 +21,7 @@ from storage.models import (
     Member,
     MemberStatus,
     PainPoint,
+    PainPointStatus,
     ThemeAnswer,
     ThemeStatus,
 )
@@ -101,7 +102,11 @@ def draft(session: Session, team_id: str, now: datetime) -> Agenda:
         .join(AnswerTag, col(AnswerTag.pain_point_id) == PainPoint.id)
         .join(Answer, col(Answer.id) == AnswerTag.answer_id)
         .join(Member, col(Member.id) == Answer.member_id)
-        .where(PainPoint.team_id == team_id, PainPoint.status == "active", col(Answer.created_at) >= since)
+        .where(
+            PainPoint.team_id == team_id,
+            PainPoint.status == PainPointStatus.ACTIVE,
+            col(Answer.created_at) >= since,
+        )
     ).all()
     all_answers = session.exec(
         select(func.count()).where(Answer.team_id == team_id, col(Answer.created_at) >= since)

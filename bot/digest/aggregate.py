@@ -28,6 +28,7 @@ from storage.models import (
     Member,
     MemberStatus,
     PainPoint,
+    PainPointStatus,
     ThemeAnswer,
     ThemeStatus,
     Workspace,
@@ -37,7 +38,6 @@ PREVIOUS_WEEKS = 4  # the baseline this week is compared with
 TREND_WEEKS = 12  # the current week and the 11 before it
 MAX_QUOTES = 5
 DRIFT_ROUNDS = 3  # silent for this many of one's own most recent check-ins
-ACTIVE_PAIN = "active"
 
 
 def week_bounds(now: datetime, tz: tzinfo) -> tuple[str, datetime, datetime]:
@@ -174,7 +174,7 @@ def _pains(
         for pain_id, slug, name, is_symptom in session.exec(
             select(
                 col(PainPoint.id), col(PainPoint.slug), col(PainPoint.name), col(PainPoint.is_symptom)
-            ).where(PainPoint.team_id == team_id, PainPoint.status == ACTIVE_PAIN)
+            ).where(PainPoint.team_id == team_id, PainPoint.status == PainPointStatus.ACTIVE)
         ).all()
     }
     pains = []

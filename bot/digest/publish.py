@@ -11,8 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import schedule
 from bot.core.runtime import Runtime
-from bot.digest import blocks as render
-from bot.digest import narrative
+from bot.digest import blocks, narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
 from bot.slack.errors import error_code
@@ -33,7 +32,7 @@ class PostReport:
 
 def compose(
     runtime: Runtime, session: Session, workspace: Workspace, now: datetime
-) -> tuple[Digest, list[render.Message]]:
+) -> tuple[Digest, list[blocks.Message]]:
     digest = build_digest(session, workspace.team_id, now)
     tz = schedule.zone(workspace.timezone)
     community = workspace.name or runtime.texts.get("common.community")
@@ -46,8 +45,8 @@ def compose(
         tz=workspace.timezone,
     )
     names = _names(session, workspace.team_id, list(digest.drifting))
-    all_blocks = render.digest_blocks(runtime.texts, digest, summary, period, names)
-    return digest, render.split(runtime.texts, digest.week_key, all_blocks)
+    all_blocks = blocks.digest_blocks(runtime.texts, digest, summary, period, names)
+    return digest, blocks.split(runtime.texts, digest.week_key, all_blocks)
 
 
 def _names(session: Session, team_id: str, user_ids: list[str]) -> list[str]:

@@ -166,11 +166,9 @@ def _mentions(members: list[Member]) -> str:
 
 def _own_words(session: Session, group: StoredGroup, now: datetime) -> list[tuple[str, str]]:
     """Each member's own words of this week, only if they consented to be quoted."""
-    from bot.checkins.service import recent_answers
-
     quotes = []
     for member in group.members:
-        latest = recent_answers(session, member, limit=1)
+        latest = members.recent_answers(session, member, limit=1)
         if latest and latest[0].consent_quote and now - latest[0].created_at <= service.POOL_WINDOW:
             quotes.append((member.user_id, latest[0].text))
     return quotes

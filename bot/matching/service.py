@@ -153,6 +153,17 @@ def _left_out_last_round(session: Session, team_id: str) -> set[int]:
 # ---------------------------------------------------------------- the stored proposal
 
 
+def set_matching(session: Session, member: Member, enabled: bool, now: datetime) -> None:
+    """A member's own choice to be matched or not (App Home). Turning matching off also takes
+    the member out of any proposal not yet sent."""
+    member.matching_enabled = enabled
+    member.updated_at = now
+    session.add(member)
+    session.commit()
+    if not enabled:
+        drop_unsent_proposals_with(session, member)
+
+
 def drop_unsent_proposals_with(session: Session, member: Member) -> int:
     """A member who turns matching off must not be introduced by a proposal made before: any
     unsent proposal that includes them (matched or left out) is dropped, and the next preview

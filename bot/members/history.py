@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
-from bot.checkins.service import recent_answers
+from bot.members.service import recent_answers
 from storage.models import Answer, AnswerTag, MatchGroup, MatchMember, MatchRound, Member, PainPoint
 
 RECENT = 5  # App Home stays short (and far inside Slack's 100 blocks) however long the history

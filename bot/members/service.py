@@ -55,11 +55,13 @@ def join(session: Session, workspace: Workspace, profile: SlackProfile, now: dat
 def pause(session: Session, member: Member, weeks: int, today: date, now: datetime) -> date:
     if not 1 <= weeks <= MAX_PAUSE_WEEKS:
         raise ValueError(f"weeks must be 1..{MAX_PAUSE_WEEKS}")
-    return pause_until(session, member, today + timedelta(weeks=weeks), now)
+    return set_paused_until(session, member, today + timedelta(weeks=weeks), now)
 
 
-def pause_until(session: Session, member: Member, until: date, now: datetime) -> date:
-    """No check-ins or matches before `until`; `wake_paused` makes the member active that day."""
+def set_paused_until(session: Session, member: Member, until: date, now: datetime) -> date:
+    """No check-ins or matches before `until`; `wake_paused` makes the member active that day.
+    Callers check the date first: `pause` (weeks, from a command) and `settings.pause_until`
+    (a date, from App Home)."""
     member.status = MemberStatus.PAUSED
     member.paused_until = until
     member.updated_at = now
@@ -138,6 +140,29 @@ def apply_directory(
     session.add(workspace)
     session.commit()
     return seen
+
+
+def roster(session: Session, team_id: str, limit: int) -> list[Member]:
+    """The workspace's members for a facilitator's list: by status, then by name."""
+    return list(
+        session.exec(
+            select(Member)
+            .where(Member.team_id == team_id)
+            .order_by(col(Member.status), col(Member.real_name))
+            .limit(limit)
+        ).all()
+    )
+
+
+def recent_answers(session: Session, member: Member, limit: int = 5) -> list[Answer]:
+    return list(
+        session.exec(
+            select(Answer)
+            .where(Answer.member_id == member.id)
+            .order_by(col(Answer.created_at).desc())
+            .limit(limit)
+        ).all()
+    )
 
 
 def count_by_status(session: Session, team_id: str) -> dict[str, int]:

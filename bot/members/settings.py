@@ -8,7 +8,6 @@ from sqlmodel import Session, col, select
 
 from bot.core import schedule
 from bot.core.texts import Texts
-from bot.matching import service as matching
 from bot.members import service as members
 from bot.members.forget import scrub_theme_examples
 from storage.models import Answer, Member, MemberStatus
@@ -39,7 +38,7 @@ def pause_until(session: Session, member: Member, until: date, now: datetime) ->
         raise Refused("past_date", date=until.isoformat())
     if until > today + timedelta(weeks=members.MAX_PAUSE_WEEKS):
         raise Refused("too_far", max=members.MAX_PAUSE_WEEKS)
-    return members.pause_until(session, member, until, now)
+    return members.set_paused_until(session, member, until, now)
 
 
 def set_frequency(session: Session, member: Member, weeks: int, now: datetime) -> None:
@@ -47,14 +46,6 @@ def set_frequency(session: Session, member: Member, weeks: int, now: datetime) -
         raise Refused("bad_value")
     member.checkin_every_weeks = weeks
     _save(session, member, now)
-
-
-def set_matching(session: Session, member: Member, enabled: bool, now: datetime) -> None:
-    """Turning matching off also takes the member out of any proposal not yet sent."""
-    member.matching_enabled = enabled
-    _save(session, member, now)
-    if not enabled:
-        matching.drop_unsent_proposals_with(session, member)
 
 
 def set_language(session: Session, member: Member, choice: str, texts: Texts, now: datetime) -> None:

@@ -14,11 +14,8 @@ from sqlmodel import Session, col, select
 
 from bot.core.texts import Texts
 from bot.tagging import PainPointSpec
-from storage.models import Answer, AnswerTag, PainPoint, PainPointEvent, TagSource
+from storage.models import Answer, AnswerTag, PainPoint, PainPointEvent, PainPointStatus, TagSource
 
-ACTIVE = "active"
-RETIRED = "retired"
-MERGED = "merged"
 MAX_NAME = 80
 
 
@@ -66,7 +63,7 @@ def active_pain_points(session: Session, team_id: str) -> list[PainPoint]:
     return list(
         session.exec(
             select(PainPoint)
-            .where(PainPoint.team_id == team_id, PainPoint.status == ACTIVE)
+            .where(PainPoint.team_id == team_id, PainPoint.status == PainPointStatus.ACTIVE)
             .order_by(col(PainPoint.id))
         ).all()
     )
@@ -129,7 +126,11 @@ def _clean_name(name: str) -> str:
 
 def _check_free(session: Session, team_id: str, name: str, except_id: int | None = None) -> None:
     for pain in all_pain_points(session, team_id):
-        if pain.id != except_id and pain.status == ACTIVE and normalise(pain.name) == normalise(name):
+        if (
+            pain.id != except_id
+            and pain.status == PainPointStatus.ACTIVE
+            and normalise(pain.name) == normalise(name)
+        ):
             raise TaxonomyError("pains.exists", name=pain.name)
 
 
@@ -178,12 +179,12 @@ def add(
         (
             p
             for p in all_pain_points(session, team_id)
-            if p.status == RETIRED and normalise(p.name) == normalise(name)
+            if p.status == PainPointStatus.RETIRED and normalise(p.name) == normalise(name)
         ),
         None,
     )
     if retired is not None:  # bringing a retired pain point back keeps its history and slug
-        retired.status = ACTIVE
+        retired.status = PainPointStatus.ACTIVE
         retired.description = description.strip() or retired.description
         pain = retired
     else:
@@ -218,7 +219,7 @@ def merge(session: Session, source: PainPoint, target: PainPoint, actor: str | N
     an answer had both, the stronger tag is kept (a member's own choice beats a machine's)."""
     if source.id == target.id:
         raise TaxonomyError("pains.merge_self")
-    if target.status != ACTIVE:
+    if target.status != PainPointStatus.ACTIVE:
         raise TaxonomyError("pains.not_active", name=target.name)
     both = set(
         session.exec(
@@ -247,7 +248,7 @@ def merge(session: Session, source: PainPoint, target: PainPoint, actor: str | N
         .where(col(AnswerTag.pain_point_id) == source.id)
         .values(pain_point_id=target.id, merged_from_id=source.id)
     ).rowcount  # type: ignore[attr-defined]
-    source.status, source.merged_into_id = MERGED, target.id
+    source.status, source.merged_into_id = PainPointStatus.MERGED, target.id
     session.add(source)
     _log(session, source.team_id, source, "merge", f"{source.name} -> {target.name}", actor, now)
     session.commit()
@@ -260,7 +261,7 @@ def _strength(tag: AnswerTag) -> tuple[int, float]:
 
 def retire(session: Session, pain: PainPoint, actor: str | None, now: datetime) -> None:
     """No longer offered or assigned; old answers keep the tag."""
-    pain.status = RETIRED
+    pain.status = PainPointStatus.RETIRED
     session.add(pain)
     _log(session, pain.team_id, pain, "retire", pain.name, actor, now)
     session.commit()

@@ -5,6 +5,8 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from bot.core.config import Settings
+from bot.core.runtime import Runtime
+from bot.tagging import taxonomy
 from storage.models import Facilitator, Workspace
 
 
@@ -25,6 +27,14 @@ def ensure_workspace(session: Session, team_id: str, settings: Settings, name: s
         workspace.name = name
         session.add(workspace)
         session.commit()
+    return workspace
+
+
+def ready_workspace(runtime: Runtime, session: Session, team_id: str) -> Workspace:
+    """The workspace row, with its settings and seeded taxonomy: what every command and App
+    Home view may rely on."""
+    workspace = ensure_workspace(session, team_id, runtime.settings)
+    taxonomy.ensure_seeded(session, team_id, runtime.texts)
     return workspace
 
 

@@ -11,6 +11,8 @@ COPY bot ./bot
 COPY handlers ./handlers
 COPY storage ./storage
 COPY prompts ./prompts
+# `convene demo` runs on the stand-ins; the product code never imports them.
+COPY standins ./standins
 RUN pip install --no-cache-dir . && useradd --system --home /data convene && mkdir -p /data \
     && chown convene /data
 USER convene

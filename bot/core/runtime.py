@@ -9,8 +9,8 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.installations import Installations
 from bot.core.leadership import Leadership, Lease
+from bot.core.tagger import Tagger
 from bot.core.texts import Texts
-from bot.tagging import Tagger
 from storage.db import Database
 
 

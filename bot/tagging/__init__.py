@@ -1,30 +1,9 @@
-"""Tagging answers with the community's pain points.
+"""Tagging answers with the community's pain points: the taxonomy facilitators own, the
+offline and LLM taggers, the pipeline that tags new answers, and the weekly emerging themes.
 
-Every tagger takes plain texts and the current taxonomy and returns, for each text, the pain
-points it expresses with a confidence in [0, 1], or an empty list when it has no confident
-tag (it says so rather than guess)."""
+What every tagger promises (`Tagger`, `Tag`, `PainPointSpec`) lives in `bot.core.tagger`,
+because the runtime holds a tagger; it is handed on here for the code that tags."""
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Protocol
+from bot.core.tagger import PainPointSpec, Tag, Tagger
 
-
-@dataclass(frozen=True)
-class PainPointSpec:
-    """What a tagger knows of a pain point: a stable id, a name, a description."""
-
-    slug: str
-    name: str
-    description: str = ""
-
-
-@dataclass(frozen=True)
-class Tag:
-    slug: str
-    confidence: float
-
-
-class Tagger(Protocol):
-    name: str  # stored as the tag's source: "offline" or "llm"
-
-    def tag(self, texts: Sequence[str], taxonomy: Sequence[PainPointSpec]) -> list[list[Tag]]: ...
+__all__ = ["PainPointSpec", "Tag", "Tagger"]

@@ -15,7 +15,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.installations import INSTALL_PATH, REDIRECT_PATH, STATE_TTL_SECONDS
 from bot.core.runtime import Runtime
-from standins.harness import wait_for
+from standins.harness import ListenerPool, wait_for
 from standins.slack_api import SlackStandIn
 from standins.slack_cloud import SlackCloud
 from standins.slack_events import SlackEvents
@@ -81,7 +81,10 @@ class CloudSlack:
         )
         self.db = Database.from_url(database_url)
         self.runtime: Runtime = build_runtime(self.settings, clock=clock, db=self.db)
-        self.app = build_distributed_app(self.runtime, state_ttl_seconds=state_ttl_seconds)
+        self.listeners = ListenerPool()
+        self.app = build_distributed_app(
+            self.runtime, state_ttl_seconds=state_ttl_seconds, listener_executor=self.listeners
+        )
         self.server = HttpServer(self.app, self.db, host="127.0.0.1", port=0).start()
         self.cloud.register_redirect_url(self.server.url + REDIRECT_PATH)
         self._events: dict[str, SlackEvents] = {}
@@ -111,6 +114,10 @@ class CloudSlack:
 
     # ------------------------------------------------------------------ using it
 
+    def settle(self) -> None:
+        """Wait until the app has finished the work of every request it acknowledged."""
+        self.listeners.settle()
+
     def tick(self) -> dict[str, Any]:
         return jobs.run_tick(self.runtime)
 
@@ -122,6 +129,17 @@ class CloudSlack:
         if delivery.status != 200:
             raise RuntimeError(f"/convene {text} -> HTTP {delivery.status}")
         return wait_for(lambda: workspace.responses()[before:])[0]
+
+    def click_for_view(
+        self, team_id: str, user_id: str, message: dict[str, Any], action_id: str
+    ) -> dict[str, Any]:
+        """Press a button that opens a modal, and return the modal as Slack stored it."""
+        workspace = self.cloud.workspace(team_id)
+        before = len(workspace.open_views())
+        delivery = self.events(team_id).click_button_in(user_id, message, action_id)
+        if delivery.status != 200:
+            raise RuntimeError(f"{action_id} -> HTTP {delivery.status}")
+        return wait_for(lambda: workspace.open_views()[before:])[0]
 
     def close(self) -> None:
         self.app.listener_runner.listener_executor.shutdown(wait=True)

@@ -3,13 +3,15 @@ served over real HTTP, and a sender of signed Slack requests. `convene demo` and
 end-to-end tests both run on it, so the demo exercises exactly the production path."""
 
 import secrets
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from typing import Any
 
 from bot.app import jobs
-from bot.app.composition import bootstrap_workspace, build_bolt_app, build_runtime
+from bot.app.composition import LISTENER_THREADS, bootstrap_workspace, build_bolt_app, build_runtime
 from bot.app.server import HttpServer
 from bot.core.clock import Clock
 from bot.core.config import Settings
@@ -18,6 +20,36 @@ from bot.slack.client import build_web_client
 from standins.slack_api import SlackStandIn
 from standins.slack_events import SlackEvents
 from storage.db import Database
+
+
+class ListenerPool(ThreadPoolExecutor):
+    """Bolt's listener pool, counting the work in flight, so a test can wait until the app
+    has finished everything it does after acknowledging (see `settle`)."""
+
+    def __init__(self, workers: int = LISTENER_THREADS) -> None:
+        super().__init__(workers, thread_name_prefix="convene-listener")
+        self._busy = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._busy += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._idle:
+                    self._busy -= 1
+                    self._idle.notify_all()
+
+        return super().submit(run)
+
+    def settle(self, timeout: float = 10.0) -> None:
+        """Return once no listener is running or waiting to run."""
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._busy == 0, timeout):
+                raise TimeoutError("the app's listeners did not finish in time")
 
 
 class LocalSlack:
@@ -44,9 +76,16 @@ class LocalSlack:
         self.db = Database.from_url(database_url)
         self.runtime: Runtime = build_runtime(self.settings, client=self.client, clock=clock, db=self.db)
         self.team_id = bootstrap_workspace(self.runtime, self.client)
-        self.app = build_bolt_app(self.runtime, self.client, self.signing_secret)
+        self.listeners = ListenerPool()
+        self.app = build_bolt_app(
+            self.runtime, self.client, self.signing_secret, listener_executor=self.listeners
+        )
         self.server = HttpServer(self.app, self.db, host="127.0.0.1", port=0).start()
         self.events = SlackEvents(self.server.url, self.signing_secret, self.api)
+
+    def settle(self) -> None:
+        """Wait until the app has finished the work of every request it acknowledged."""
+        self.listeners.settle()
 
     def tick(self) -> dict[str, Any]:
         """What the scheduler does every minute, run now (with the runtime's clock)."""

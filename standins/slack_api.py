@@ -136,6 +136,8 @@ class _User:
     is_bot: bool
     deleted: bool
     email: str | None
+    # A Slack Connect guest's own workspace; None for the workspace's own members.
+    home_team_id: str | None = None
 
 
 @dataclass
@@ -537,8 +539,12 @@ class SlackStandIn:
         is_bot: bool = False,
         deleted: bool = False,
         email: str | None = None,
+        home_team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Add (or replace) a member; returns their users.info object."""
+        """Add (or replace) a member; returns their users.info object. With `home_team_id`
+        the person belongs to another workspace and reaches this one through a Slack Connect
+        channel: users.info answers with their own team (`is_stranger`), users.list skips them,
+        as on Slack."""
         try:
             ZoneInfo(tz)
         except (ZoneInfoNotFoundError, ValueError) as exc:
@@ -554,6 +560,7 @@ class SlackStandIn:
             is_bot,
             deleted,
             email,
+            home_team_id if home_team_id != self._team_id else None,
         )
         with self._lock:
             self._users[user_id] = user
@@ -884,13 +891,13 @@ class SlackStandIn:
             "real_name_normalized": user.real_name,
             "display_name": user.name,
             "display_name_normalized": user.name,
-            "team": self._team_id,
+            "team": user.home_team_id or self._team_id,
         }
         if user.email is not None:
             profile["email"] = user.email
         obj: dict[str, Any] = {
             "id": user.id,
-            "team_id": self._team_id,
+            "team_id": user.home_team_id or self._team_id,
             "name": user.name,
             "deleted": user.deleted,
             "real_name": user.real_name,
@@ -907,6 +914,8 @@ class SlackStandIn:
             "is_app_user": False,
             "updated": int(time.time()),
         }
+        if user.home_team_id is not None:
+            obj["is_stranger"] = True
         if include_locale:
             obj["locale"] = user.locale
         return obj
@@ -944,7 +953,7 @@ class SlackStandIn:
                 raise _invalid_arguments("limit must be an integer") from exc
             if 1 <= requested <= USERS_LIST_MAX_PAGE:
                 page = requested
-        users = list(self._users.values())
+        users = [u for u in self._users.values() if u.home_team_id is None]
         cursor = _arg(params, "cursor")
         offset = _decode_cursor(cursor) if cursor else 0
         if offset > len(users):

@@ -184,6 +184,23 @@ class SlackCloud:
                     self._revoked.add(token)
             self._granted.pop(team_id, None)
 
+    def connect(self, user_id: str, *, home: str, guest_in: str) -> None:
+        """A member of workspace `home` joins a Slack Connect channel shared with `guest_in`:
+        that workspace's token can now look them up, as a person from another workspace
+        (their own team id, their own admin flags)."""
+        with self._lock:
+            person = self._workspaces[home].users[user_id]
+            self._workspaces[guest_in].add_user(
+                user_id,
+                name=person["name"],
+                real_name=person["real_name"],
+                tz=person["tz"],
+                locale=person.get("locale") or "en-US",
+                is_admin=person["is_admin"],
+                is_owner=person["is_owner"],
+                home_team_id=home,
+            )
+
     def installed_scopes(self, team_id: str) -> tuple[str, ...] | None:
         """The scopes the app holds in a workspace, or None when it is not installed."""
         with self._lock:

@@ -83,13 +83,15 @@ class SlackEvents:
         digest = hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + body, hashlib.sha256)
         return "v0=" + digest.hexdigest()
 
-    def _form(self, fields: dict[str, str], **kwargs: Any) -> Delivery:
+    def send_form(self, fields: dict[str, str], **kwargs: Any) -> Delivery:
+        """A form-encoded request: a slash command's fields."""
         return self.post(
             urllib.parse.urlencode(fields).encode(), "application/x-www-form-urlencoded", **kwargs
         )
 
-    def _interactive(self, payload: dict[str, Any], **kwargs: Any) -> Delivery:
-        return self._form({"payload": json.dumps(payload)}, **kwargs)
+    def send_interaction(self, payload: dict[str, Any], **kwargs: Any) -> Delivery:
+        """An interaction (button, submission): the JSON payload in a `payload` form field."""
+        return self.send_form({"payload": json.dumps(payload)}, **kwargs)
 
     # ------------------------------------------------------------------ what users do
 
@@ -101,24 +103,27 @@ class SlackEvents:
         command: str = "/convene",
         **kwargs: Any,
     ) -> Delivery:
-        return self._form(
-            {
-                "token": "legacy-verification-token",
-                "team_id": self.api.team_id,
-                "team_domain": "standin",
-                "channel_id": channel_id,
-                "channel_name": "general",
-                "user_id": user_id,
-                "user_name": self._name(user_id),
-                "command": command,
-                "text": text,
-                "api_app_id": "A0CONVENE",
-                "is_enterprise_install": "false",
-                "response_url": self.api.response_url(),
-                "trigger_id": self.api.new_trigger_id(),
-            },
-            **kwargs,
-        )
+        return self.send_form(self.command_fields(user_id, text, channel_id, command), **kwargs)
+
+    def command_fields(
+        self, user_id: str, text: str, channel_id: str = "C0GENERAL", command: str = "/convene"
+    ) -> dict[str, str]:
+        """The form fields of a slash command, as Slack posts them (send with `send_form`)."""
+        return {
+            "token": "legacy-verification-token",
+            "team_id": self.api.team_id,
+            "team_domain": "standin",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": self._name(user_id),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0CONVENE",
+            "is_enterprise_install": "false",
+            "response_url": self.api.response_url(),
+            "trigger_id": self.api.new_trigger_id(),
+        }
 
     def click(
         self,
@@ -130,8 +135,21 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """A button press on a message (e.g. the check-in DM)."""
+        return self.send_interaction(
+            self.click_payload(user_id, action_id, value, message, channel_id), **kwargs
+        )
+
+    def click_payload(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A `block_actions` payload (send with `send_interaction`)."""
         message = message or {}
-        payload = {
+        return {
             "type": "block_actions",
             "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
             "api_app_id": "A0CONVENE",
@@ -157,7 +175,6 @@ class SlackEvents:
                 }
             ],
         }
-        return self._interactive(payload, **kwargs)
 
     def click_button_in(
         self,
@@ -185,11 +202,17 @@ class SlackEvents:
     ) -> Delivery:
         """Submit a modal the app opened. `values` maps block_id -> the element's state,
         e.g. {"challenge": {"type": "plain_text_input", "value": "..."}}."""
+        return self.send_interaction(self.submission_payload(user_id, view, values), **kwargs)
+
+    def submission_payload(
+        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """A `view_submission` payload (send with `send_interaction`)."""
         state = {block_id: {"value": element} for block_id, element in values.items()}
         submitted = dict(view)
         submitted["state"] = {"values": state}
         submitted.setdefault("team_id", self.api.team_id)
-        payload = {
+        return {
             "type": "view_submission",
             "team": {"id": self.api.team_id, "domain": "standin"},
             "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
@@ -199,7 +222,6 @@ class SlackEvents:
             "view": submitted,
             "response_urls": [],
         }
-        return self._interactive(payload, **kwargs)
 
     def event(
         self,
@@ -210,7 +232,12 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """An Events API callback. A retry re-sends the same event_id with X-Slack-Retry-Num."""
-        envelope = {
+        envelope = self.event_envelope(event, event_id=event_id)
+        return self.send_event(envelope, retry_num=retry_num, **kwargs)
+
+    def event_envelope(self, event: dict[str, Any], *, event_id: str | None = None) -> dict[str, Any]:
+        """The Events API envelope around `event` (send with `send_event`)."""
+        return {
             "token": "legacy-verification-token",
             "team_id": self.api.team_id,
             "api_app_id": "A0CONVENE",
@@ -223,6 +250,10 @@ class SlackEvents:
                 {"team_id": self.api.team_id, "user_id": self.api.bot_user_id, "is_bot": True}
             ],
         }
+
+    def send_event(
+        self, envelope: dict[str, Any], *, retry_num: int | None = None, **kwargs: Any
+    ) -> Delivery:
         headers = dict(kwargs.pop("extra_headers", None) or {})
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
@@ -237,7 +268,13 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """The member writes a plain message in their DM with the bot."""
-        event = {
+        return self.event(self.dm_event(user_id, text, channel, ts), **kwargs)
+
+    def dm_event(
+        self, user_id: str, text: str, channel: str | None = None, ts: str | None = None
+    ) -> dict[str, Any]:
+        """The `message` event of a DM to the bot (wrap with `event_envelope`)."""
+        return {
             "type": "message",
             "channel": channel or self.api.dm_channel_id(user_id),
             "user": user_id,
@@ -247,19 +284,19 @@ class SlackEvents:
             "event_ts": ts or f"{time.time():.6f}",
             "team": self.api.team_id,
         }
-        return self.event(event, **kwargs)
 
     def home_opened(self, user_id: str, **kwargs: Any) -> Delivery:
-        return self.event(
-            {
-                "type": "app_home_opened",
-                "user": user_id,
-                "channel": self.api.dm_channel_id(user_id),
-                "tab": "home",
-                "event_ts": f"{time.time():.6f}",
-            },
-            **kwargs,
-        )
+        return self.event(self.home_event(user_id), **kwargs)
+
+    def home_event(self, user_id: str) -> dict[str, Any]:
+        """The `app_home_opened` event of a member opening the app's Home tab."""
+        return {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": self.api.dm_channel_id(user_id),
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
 
     def _name(self, user_id: str) -> str:
         user = self.api.users.get(user_id) or {}

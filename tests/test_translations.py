@@ -16,6 +16,7 @@ TRANSLATIONS = ["es", "fr"]
 # Tables a member sees, and the member-facing keys of `[match]`: each translation covers them all.
 MEMBER_TABLES = [
     "checkin", "modal", "profile", "join", "pause", "resume", "leave", "me", "home", "forget", "calendar",
+    "workspace",
 ]  # fmt: skip
 MEMBER_MATCH_KEYS = [
     "intro_header", "intro", "intro_no_shared", "contexts", "own_words_header", "own_words_line",

@@ -1,7 +1,7 @@
 """The composition root: settings + database + Slack client -> runtime -> Bolt app."""
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import replace
 
 from slack_bolt import App
@@ -63,21 +63,33 @@ def build_runtime(
     )
 
 
-def build_bolt_app(runtime: Runtime, client: WebClient, signing_secret: str | None) -> App:
+def build_bolt_app(
+    runtime: Runtime,
+    client: WebClient,
+    signing_secret: str | None,
+    *,
+    listener_executor: Executor | None = None,
+) -> App:
     """The real Bolt app for one workspace. Without a signing secret (Socket Mode) requests
-    are not verified because they arrive over Slack's authenticated WebSocket instead."""
+    are not verified because they arrive over Slack's authenticated WebSocket instead.
+    `listener_executor` runs the listeners (default: a pool of LISTENER_THREADS)."""
     app = App(
         client=client,
         signing_secret=signing_secret or "",
         request_verification_enabled=bool(signing_secret),
         logger=logging.getLogger("convene.bolt"),
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="convene-listener"),
+        listener_executor=listener_executor or _listener_pool(),
     )
     register_all(app, runtime)
     return app
 
 
-def build_distributed_app(runtime: Runtime, *, state_ttl_seconds: int = STATE_TTL_SECONDS) -> App:
+def build_distributed_app(
+    runtime: Runtime,
+    *,
+    state_ttl_seconds: int = STATE_TTL_SECONDS,
+    listener_executor: Executor | None = None,
+) -> App:
     """The real Bolt app for many workspaces: HTTP only (signatures verified), with the OAuth
     install flow, and each request authorized by its workspace's installed token."""
     installations = runtime.installations
@@ -98,10 +110,14 @@ def build_distributed_app(runtime: Runtime, *, state_ttl_seconds: int = STATE_TT
         oauth_settings=installations.oauth_settings(on_installed, state_ttl_seconds=state_ttl_seconds),
         user_facing_authorize_error_message=runtime.texts.get("install.not_installed"),
         logger=logging.getLogger("convene.bolt"),
-        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="convene-listener"),
+        listener_executor=listener_executor or _listener_pool(),
     )
     register_all(app, runtime)
     return app
+
+
+def _listener_pool() -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="convene-listener")
 
 
 def bootstrap_workspace(runtime: Runtime, client: WebClient) -> str:

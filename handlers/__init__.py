@@ -1,4 +1,8 @@
-"""Thin Bolt listeners: parse Slack payloads, call `bot` services, render blocks."""
+"""Thin Bolt listeners: read the payload, call a feature's service, render with its blocks.
+
+Each module has module-level listeners that take what they need (Bolt's arguments, the
+`caller` the workspace guard vouched for, and the runtime) and one `register(app, runtime)`
+that wires them."""
 
 from slack_bolt import App
 
@@ -7,6 +11,9 @@ from handlers import (
     checkin_actions,
     checkin_views,
     commands,
+    digest_commands,
+    export_command,
+    facilitator_commands,
     forget_me,
     home,
     home_settings,
@@ -14,17 +21,29 @@ from handlers import (
     installs,
     match_commands,
     match_followups,
+    member_commands,
     messages,
     profile,
+    taxonomy_commands,
     theme_actions,
+    workspace_guard,
 )
 
 
 def register_all(app: App, runtime: Runtime) -> None:
-    # De-duplication first: a retried or duplicated request must reach no listener.
     for module in (
+        # Middleware first, in this order: which workspace (and refuse what names two), then
+        # drop retried or duplicated requests; no listener sees either.
+        workspace_guard,
         inbound_dedupe,
-        commands,
+        member_commands,
+        facilitator_commands,
+        taxonomy_commands,
+        match_commands,
+        digest_commands,
+        export_command,
+        forget_me,
+        commands,  # after every module that routes a subcommand: it takes what none claimed
         checkin_actions,
         checkin_views,
         profile,
@@ -32,9 +51,7 @@ def register_all(app: App, runtime: Runtime) -> None:
         home,
         home_settings,
         theme_actions,
-        match_commands,
         match_followups,
-        forget_me,
         installs,
     ):
         module.register(app, runtime)

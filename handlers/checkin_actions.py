@@ -1,6 +1,7 @@
 """Buttons on the check-in DM: Answer, Skip this week, Pause, Edit my answer, Add details."""
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -14,44 +15,32 @@ from bot.members.service import Member
 from bot.tagging import taxonomy
 from handlers import request
 from handlers.reader_locale import locale_for
+from handlers.workspace_guard import Caller
 
 log = logging.getLogger("convene.actions")
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.action(checkin_blocks.ANSWER)
-    @app.action(checkin_blocks.EDIT)
-    def open_answer_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        _open_modal(runtime, body, client, respond, details_only=False)
-
-    @app.action(checkin_blocks.DETAILS)
-    def open_details_modal(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        _open_modal(runtime, body, client, respond, details_only=True)
-
-    @app.action(checkin_blocks.SKIP)
-    def skip(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        _step_back(runtime, body, client, respond, pause=False)
-
-    @app.action(checkin_blocks.PAUSE)
-    def pause(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
-        ack()
-        _step_back(runtime, body, client, respond, pause=True)
+    app.action(checkin_blocks.ANSWER)(partial(open_modal, runtime=runtime, details_only=False))
+    app.action(checkin_blocks.EDIT)(partial(open_modal, runtime=runtime, details_only=False))
+    app.action(checkin_blocks.DETAILS)(partial(open_modal, runtime=runtime, details_only=True))
+    app.action(checkin_blocks.SKIP)(partial(step_back, runtime=runtime, pause=False))
+    app.action(checkin_blocks.PAUSE)(partial(step_back, runtime=runtime, pause=True))
 
 
-def _step_back(
-    runtime: Runtime, body: dict[str, Any], client: WebClient, respond: Respond, pause: bool
+def step_back(
+    ack: Ack, body: dict[str, Any], respond: Respond, caller: Caller | None, *, runtime: Runtime, pause: bool
 ) -> None:
     """Skip this week (and, with `pause`, the next ones too); the DM loses its buttons."""
+    ack()
+    if caller is None or not caller.user_id:
+        return
     now = runtime.clock.now()
     with runtime.db.session() as session:
-        team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-        member = members.get_member(session, team_id, user_id)
+        member = members.get_member(session, caller.team_id, caller.user_id)
         delivery = checkins.own_delivery(session, member, request.action_value(body))
         if member is None or delivery is None:
-            _not_yours(runtime, member, body, client, respond)
+            _not_yours(runtime, caller, member, respond)
             return
         checkins.skip(session, delivery, now)
         if pause:
@@ -63,25 +52,26 @@ def _step_back(
     respond(text=text, blocks=blocks, replace_original=True)
 
 
-def _not_yours(
-    runtime: Runtime, clicker: Member | None, body: dict[str, Any], client: WebClient, respond: Respond
+def open_modal(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    respond: Respond,
+    caller: Caller | None,
+    *,
+    runtime: Runtime,
+    details_only: bool,
 ) -> None:
-    """In the clicker's language: their own choice if they are a member, else Slack's."""
-    locale = locale_for(client, request.user_id(body) or "", clicker)
-    respond(text=runtime.texts.get("checkin.not_yours", locale), replace_original=False)
-
-
-def _open_modal(
-    runtime: Runtime, body: dict[str, Any], client: WebClient, respond: Respond, details_only: bool
-) -> None:
+    ack()
+    if caller is None or not caller.user_id:
+        return
     texts = runtime.texts
     trigger_id = body.get("trigger_id")
     with runtime.db.session() as session:
-        team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-        member = members.get_member(session, team_id, user_id)
+        member = members.get_member(session, caller.team_id, caller.user_id)
         delivery = checkins.own_delivery(session, member, request.action_value(body))
         if member is None or delivery is None or not isinstance(trigger_id, str):
-            _not_yours(runtime, member, body, client, respond)
+            _not_yours(runtime, caller, member, respond)
             return
         if not checkins.is_open(delivery, runtime.clock.now()):
             respond(text=texts.get("checkin.closed", members.language_of(member)), replace_original=False)
@@ -95,3 +85,9 @@ def _open_modal(
     )  # fmt: skip
     # The trigger id expires 3 s after the click: open the modal before anything slow.
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+def _not_yours(runtime: Runtime, caller: Caller, clicker: Member | None, respond: Respond) -> None:
+    """In the clicker's language: their own choice if they are a member, else Slack's."""
+    locale = locale_for(runtime, caller.team_id, caller.user_id, clicker)
+    respond(text=runtime.texts.get("checkin.not_yours", locale), replace_original=False)

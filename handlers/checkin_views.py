@@ -2,6 +2,7 @@
 
 import json
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -15,42 +16,49 @@ from bot.core.runtime import Runtime
 from bot.members import service as members
 from handlers import request
 from handlers.reader_locale import locale_for
+from handlers.workspace_guard import Caller
 
 log = logging.getLogger("convene.views")
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.view(checkin_blocks.MODAL)
-    def submit_checkin(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        try:
-            _submit(runtime, ack, body, client)
-        except SQLAlchemyError as exc:
-            # The database is briefly away: keep the form open with everything typed in it.
-            log.warning("check-in form not stored: database unavailable (%s)", type(exc).__name__)
-            view = body.get("view") if isinstance(body.get("view"), dict) else {}
-            state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
-            block = "challenge" if state["has_text_field"] else _first_block_id(view)
-            locale = locale_for(client, request.user_id(body) or "")
-            ack(response_action="errors", errors={block: runtime.texts.get("modal.error_not_saved", locale)})
+    app.view(checkin_blocks.MODAL)(partial(submit_checkin, runtime=runtime))
 
 
-def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def submit_checkin(
+    ack: Ack, body: dict[str, Any], client: WebClient, caller: Caller | None, *, runtime: Runtime
+) -> None:
+    if caller is None or not caller.user_id:
+        ack()
+        return
+    try:
+        _submit(runtime, ack, body, client, caller)
+    except SQLAlchemyError as exc:
+        # The database is briefly away: keep the form open with everything typed in it.
+        log.warning("check-in form not stored: database unavailable (%s)", type(exc).__name__)
+        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
+        block = "challenge" if state["has_text_field"] else _first_block_id(view)
+        locale = locale_for(runtime, caller.team_id, caller.user_id)
+        ack(response_action="errors", errors={block: runtime.texts.get("modal.error_not_saved", locale)})
+
+
+def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient, caller: Caller) -> None:
     texts = runtime.texts
     view = body.get("view") if isinstance(body.get("view"), dict) else {}
     meta = _metadata(view.get("private_metadata"))
     state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
     error_block = "challenge" if state["has_text_field"] else _first_block_id(view)
-    team_id, user_id = request.team_id(body), request.user_id(body)
     now = runtime.clock.now()
     with runtime.db.session() as session:
-        member = members.get_member(session, team_id or "", user_id or "")
+        member = members.get_member(session, caller.team_id, caller.user_id)
         delivery = (
             checkins.delivery_for_member(session, meta["delivery"], member)
             if member is not None and meta["delivery"] is not None
             else None
         )
         if member is None or delivery is None or not checkins.is_open(delivery, now):
-            locale = locale_for(client, user_id or "", member)
+            locale = locale_for(runtime, caller.team_id, caller.user_id, member)
             ack(response_action="errors", errors={error_block: texts.get("modal.error_closed", locale)})
             return
         form = checkins.ModalAnswer(

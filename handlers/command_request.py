@@ -16,15 +16,11 @@ class CommandRequest:
     runtime: Runtime
     spec: CommandSpec
     args: list[str]
-    team_id: str
+    team_id: str  # the workspace the request was authorized for (the workspace guard's)
     user_id: str
     channel_id: str | None
-    client: WebClient
+    client: WebClient  # that workspace's token
     respond: Respond
-
-    @property
-    def locale(self) -> str | None:
-        return None  # slash commands carry no locale; member-facing replies look it up
 
     def t(self, key: str, locale: str | None = None, **values: object) -> str:
         return self.runtime.texts.get(key, locale, **values)

@@ -1,16 +1,26 @@
 """`/convene digest preview | post | schedule` and `/convene agenda`."""
 
-import contextlib
+from slack_bolt import App
 
-from slack_sdk.errors import SlackClientError
-
+from bot.core.runtime import Runtime
 from bot.digest import agenda, publish
 from bot.slack.mrkdwn import escape
 from bot.workspaces.service import ready_workspace
-from handlers.command_request import CommandHandler, CommandRequest
+from handlers.command_request import CommandRequest
+from handlers.commands import subcommand
 from handlers.schedules import set_schedule
 
 MAX_PREVIEW_MESSAGES = 4  # a response_url takes five posts; keep one for errors
+
+
+def register(app: App, runtime: Runtime) -> None:
+    for name, handler in (
+        ("digest preview", digest_preview),
+        ("digest post", digest_post),
+        ("digest schedule", digest_schedule),
+        ("agenda", agenda_draft),
+    ):
+        subcommand(app, runtime, name, handler)
 
 
 def digest_preview(req: CommandRequest) -> None:
@@ -48,30 +58,10 @@ def agenda_draft(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         ws = ready_workspace(req.runtime, session, req.team_id)
         draft = agenda.draft(session, req.team_id, req.runtime.clock.now())
-    texts = req.runtime.texts
-    out = agenda.agenda_blocks(texts, draft)
     channel = ws.coordinator_channel
     if not channel:
-        req.reply(texts.get("agenda.header"), out)
+        req.reply(req.t("agenda.header"), agenda.agenda_blocks(req.runtime.texts, draft))
         req.reply(req.t("digest.no_channel"))
         return
-    client = req.runtime.client_for(req.team_id)
-    posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
-    # The blocks are posted; the editable file is a convenience that may fail on its own.
-    with contextlib.suppress(SlackClientError):
-        client.files_upload_v2(
-            channel=channel,
-            thread_ts=posted["ts"],
-            content=agenda.to_markdown(texts, draft),
-            filename="convening-agenda.md",
-            title=texts.get("agenda.file_title"),
-        )
+    publish.post_agenda(req.runtime, req.team_id, channel, draft)
     req.reply(req.t("agenda.posted", channel=channel))
-
-
-HANDLERS: dict[str, CommandHandler] = {
-    "digest preview": digest_preview,
-    "digest post": digest_post,
-    "digest schedule": digest_schedule,
-    "agenda": agenda_draft,
-}

@@ -1,21 +1,36 @@
 """Subcommands for facilitators: setup, check-in rounds and schedule, members, facilitators.
 
-The dispatcher has already checked facilitator rights before any of these run."""
+The router has already checked facilitator rights before any of these run."""
+
+from slack_bolt import App
 
 from bot.checkins import fanout
 from bot.checkins import service as checkins
 from bot.core import schedule
+from bot.core.runtime import Runtime
+from bot.members import blocks as member_blocks
 from bot.members import service as members
 from bot.members.service import MemberStatus
-from bot.slack import blocks
-from bot.slack.mrkdwn import escape
 from bot.workspaces import service as workspaces
 from bot.workspaces.service import ready_workspace
 from handlers import command_parser
-from handlers.command_request import CommandHandler, CommandRequest
+from handlers.command_request import CommandRequest
+from handlers.commands import subcommand
 from handlers.schedules import set_schedule, when
 
 MEMBERS_SHOWN = 200
+
+
+def register(app: App, runtime: Runtime) -> None:
+    for name, handler in (
+        ("setup", setup),
+        ("checkin", checkin_status),
+        ("checkin schedule", checkin_schedule),
+        ("checkin now", checkin_now),
+        ("members", members_list),
+        ("facilitators add", facilitators_add),
+    ):
+        subcommand(app, runtime, name, handler)
 
 
 def setup(req: CommandRequest) -> None:
@@ -75,30 +90,11 @@ def members_list(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         counts = members.count_by_status(session, req.team_id)
         rows = members.roster(session, req.team_id, MEMBERS_SHOWN)
-    header = req.t(
-        "members.header",
-        active=counts[MemberStatus.ACTIVE],
-        paused=counts[MemberStatus.PAUSED],
-        left=counts[MemberStatus.LEFT],
-    )
     if not rows:
         req.reply(req.t("members.none"))
         return
-    icons = {MemberStatus.ACTIVE: ":large_green_circle:", MemberStatus.PAUSED: ":pause_button:"}
-    lines = [
-        req.t(
-            "members.line",
-            status_icon=icons.get(m.status, ":white_circle:"),
-            user_id=m.user_id,
-            country=escape(m.country or "?"),
-            tz=m.tz,
-        )
-        for m in rows
-    ]
-    total = sum(counts.values())
-    if total > len(rows):
-        lines.append(req.t("members.more", count=total - len(rows)))
-    req.reply(header, [blocks.header(header), *blocks.sections_from_lines(lines)])
+    header, out = member_blocks.roster_blocks(req.runtime.texts, counts, rows)
+    req.reply(header, out)
 
 
 def facilitators_add(req: CommandRequest) -> None:
@@ -110,13 +106,3 @@ def facilitators_add(req: CommandRequest) -> None:
         ready_workspace(req.runtime, session, req.team_id)
         workspaces.add_facilitator(session, req.team_id, user, req.user_id, req.runtime.clock.now())
     req.reply(req.t("facilitators.added", user_id=user))
-
-
-HANDLERS: dict[str, CommandHandler] = {
-    "setup": setup,
-    "checkin": checkin_status,
-    "checkin schedule": checkin_schedule,
-    "checkin now": checkin_now,
-    "members": members_list,
-    "facilitators add": facilitators_add,
-}

@@ -2,7 +2,9 @@
 re-publishes Home with a line saying what happened (or, for bad input, why nothing did)."""
 
 import logging
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -12,12 +14,14 @@ from slack_sdk.errors import SlackClientError
 from bot.core import schedule
 from bot.core.runtime import Runtime
 from bot.matching import service as match_service
+from bot.members import blocks as member_blocks
 from bot.members import service as members
 from bot.members import settings as member_settings
 from bot.members.service import Member
-from bot.slack.directory import fetch_profile
+from bot.workspaces.authz import lookup_profile
 from bot.workspaces.service import ready_workspace
 from handlers import home, request
+from handlers.workspace_guard import Caller
 
 log = logging.getLogger("convene.home")
 
@@ -26,112 +30,117 @@ NOTICES = {
     "too_far": "home.notice_too_far",
     "not_active": "home.notice_not_active",
 }
+# What a control does to the member's row; returns the notice shown on the re-published Home.
+Change = Callable[[Runtime, Any, Member, dict[str, Any]], str | None]
 
 
 def register(app: App, runtime: Runtime) -> None:
+    app.action(member_blocks.PAUSE_UNTIL)(partial(on_setting, runtime=runtime, change=pause_until))
+    app.action(member_blocks.RESUME)(partial(on_setting, runtime=runtime, change=resume))
+    app.action(member_blocks.FREQUENCY)(partial(on_setting, runtime=runtime, change=frequency))
+    app.action(member_blocks.MATCHING)(partial(on_setting, runtime=runtime, change=matching))
+    app.action(member_blocks.LANGUAGE)(partial(on_setting, runtime=runtime, change=language))
+    app.action(member_blocks.QUOTE_CONSENT)(partial(on_setting, runtime=runtime, change=quote_consent))
+    app.action(member_blocks.JOIN)(partial(join, runtime=runtime))
+
+
+def on_setting(
+    ack: Ack,
+    body: dict[str, Any],
+    client: WebClient,
+    caller: Caller | None,
+    *,
+    runtime: Runtime,
+    change: Change,
+) -> None:
+    ack()  # Slack wants an answer within 3 s; the work comes after
+    if caller is None or not caller.user_id:
+        return
+    action = request.first_action(body)
+    notice = None
+    with runtime.db.session() as session:
+        member = members.get_member(session, caller.team_id, caller.user_id)
+        if member is not None:
+            try:
+                notice = change(runtime, session, member, action)
+            except member_settings.Refused as exc:
+                key = NOTICES.get(exc.reason)
+                loc = members.language_of(member)
+                notice = runtime.texts.get(key, loc, **exc.values) if key else None
+    home.publish(runtime, client, caller.team_id, caller.user_id, notice)
+
+
+def pause_until(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
+    chosen = _date(action.get("selected_date"))
+    if chosen is None:
+        return None  # the picker was cleared: nothing to do
+    until = member_settings.pause_until(session, member, chosen, runtime.clock.now())
+    return runtime.texts.get("home.notice_paused", members.language_of(member), until=until.isoformat())
+
+
+def resume(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
+    members.resume(session, member, runtime.clock.now())
+    return runtime.texts.get("home.notice_resumed", members.language_of(member))
+
+
+def frequency(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
+    value = _selected(action)
+    weeks = int(value) if value.isascii() and value.isdigit() else 0
+    member_settings.set_frequency(session, member, weeks, runtime.clock.now())
+    loc = members.language_of(member)
+    label = member_settings.frequency_label(runtime.texts, weeks, loc)
+    return runtime.texts.get("home.notice_frequency", loc, frequency=label)
+
+
+def matching(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
+    enabled = action.get("value") == "on"
+    match_service.set_matching(session, member, enabled, runtime.clock.now())
+    key = "home.notice_matching_on" if enabled else "home.notice_matching_off"
+    return runtime.texts.get(key, members.language_of(member))
+
+
+def language(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
     texts = runtime.texts
+    member_settings.set_language(session, member, _selected(action), texts, runtime.clock.now())
+    loc = members.language_of(member)  # the confirmation is already in the new language
+    label = member_settings.language_label(texts, member.language, loc)
+    return texts.get("home.notice_language", loc, language=label)
 
-    def listener(change: Any) -> Any:
-        """Wrap `change(member, action) -> notice` as a Bolt listener for a Home control."""
 
-        def on_action(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-            ack()  # Slack wants an answer within 3 s; the work comes after
-            team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-            action = _action(body)
-            notice = None
-            with runtime.db.session() as session:
-                member = members.get_member(session, team_id, user_id)
-                if member is not None:
-                    try:
-                        notice = change(session, member, action)
-                    except member_settings.Refused as exc:
-                        key = NOTICES.get(exc.reason)
-                        loc = members.language_of(member)
-                        notice = texts.get(key, loc, **exc.values) if key else None
-            home.publish(runtime, client, team_id, user_id, notice)
+def quote_consent(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
+    enabled = action.get("value") == "on"
+    withdrawn = member_settings.set_quote_consent(session, member, enabled, runtime.clock.now())
+    loc = members.language_of(member)
+    if enabled:
+        return runtime.texts.get("home.notice_quote_on", loc)
+    return runtime.texts.get("home.notice_quote_off", loc, count=withdrawn)
 
-        return on_action
 
-    def pause_until(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        chosen = _date(action.get("selected_date"))
-        if chosen is None:
-            return None  # the picker was cleared: nothing to do
-        until = member_settings.pause_until(session, member, chosen, runtime.clock.now())
-        return texts.get("home.notice_paused", members.language_of(member), until=until.isoformat())
-
-    def resume(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        members.resume(session, member, runtime.clock.now())
-        return texts.get("home.notice_resumed", members.language_of(member))
-
-    def frequency(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        value = _selected(action)
-        weeks = int(value) if value.isascii() and value.isdigit() else 0
-        member_settings.set_frequency(session, member, weeks, runtime.clock.now())
+def join(ack: Ack, client: WebClient, caller: Caller | None, *, runtime: Runtime) -> None:
+    ack()
+    if caller is None or not caller.user_id:
+        return
+    texts = runtime.texts
+    try:
+        profile = lookup_profile(runtime, caller.team_id, caller.user_id)  # as `/convene join`
+    except SlackClientError as exc:
+        # Without Slack's profile there is nothing to join with; the Home stays as it was.
+        log.warning("could not read the profile of %s: %s", caller.user_id, type(exc).__name__)
+        return
+    if profile.is_bot:
+        return
+    with runtime.db.session() as session:
+        ws = ready_workspace(runtime, session, caller.team_id)
+        member, _ = members.join(session, ws, profile, runtime.clock.now())
         loc = members.language_of(member)
-        label = member_settings.frequency_label(texts, weeks, loc)
-        return texts.get("home.notice_frequency", loc, frequency=label)
-
-    def matching(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        enabled = action.get("value") == "on"
-        match_service.set_matching(session, member, enabled, runtime.clock.now())
-        key = "home.notice_matching_on" if enabled else "home.notice_matching_off"
-        return texts.get(key, members.language_of(member))
-
-    def language(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        member_settings.set_language(session, member, _selected(action), texts, runtime.clock.now())
-        loc = members.language_of(member)  # the confirmation is already in the new language
-        label = member_settings.language_label(texts, member.language, loc)
-        return texts.get("home.notice_language", loc, language=label)
-
-    def quote_consent(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        enabled = action.get("value") == "on"
-        withdrawn = member_settings.set_quote_consent(session, member, enabled, runtime.clock.now())
-        loc = members.language_of(member)
-        if enabled:
-            return texts.get("home.notice_quote_on", loc)
-        return texts.get("home.notice_quote_off", loc, count=withdrawn)
-
-    app.action(home.PAUSE_UNTIL)(listener(pause_until))
-    app.action(home.RESUME)(listener(resume))
-    app.action(home.FREQUENCY)(listener(frequency))
-    app.action(home.MATCHING)(listener(matching))
-    app.action(home.LANGUAGE)(listener(language))
-    app.action(home.QUOTE_CONSENT)(listener(quote_consent))
-
-    @app.action(home.JOIN)
-    def join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-        try:
-            profile = fetch_profile(client, user_id)  # name, time zone and locale, as `/convene join`
-        except SlackClientError as exc:
-            # Without Slack's profile there is nothing to join with; the Home stays as it was.
-            log.warning("could not read the profile of %s: %s", user_id, type(exc).__name__)
-            return
-        if profile.is_bot:
-            return
-        with runtime.db.session() as session:
-            ws = ready_workspace(runtime, session, team_id)
-            member, _ = members.join(session, ws, profile, runtime.clock.now())
-            loc = members.language_of(member)
-            notice = texts.get(
-                "home.notice_joined",
-                loc,
-                schedule=schedule.describe(ws.checkin_cron, texts, loc),
-                tz=member.tz,
-            )
-        home.publish(runtime, client, team_id, user_id, notice)
-
-
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = request.dig(body, "actions")
-    first = actions[0] if isinstance(actions, list) and actions else None
-    return first if isinstance(first, dict) else {}
+        notice = texts.get(
+            "home.notice_joined", loc, schedule=schedule.describe(ws.checkin_cron, texts, loc), tz=member.tz
+        )
+    home.publish(runtime, client, caller.team_id, caller.user_id, notice)
 
 
 def _selected(action: dict[str, Any]) -> str:
-    value = request.dig(action, "selected_option", "value")
-    return value if isinstance(value, str) else ""
+    return request.text(request.dig(action, "selected_option", "value"))
 
 
 def _date(value: Any) -> date | None:

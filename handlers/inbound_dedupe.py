@@ -1,19 +1,20 @@
 """Every request from Slack is processed once: a retry (`X-Slack-Retry-Num`) or a second
 copy reaching another instance is acknowledged, so Slack stops re-sending, and dropped.
 
-A global middleware: Bolt runs it after signature verification and authorization (a forged
-request never reaches the database) and before any listener."""
+A global middleware: Bolt runs it after signature verification, authorization and the
+workspace check (a forged request never reaches the database) and before any listener.
+Keys are kept per workspace: a request in one workspace can never use up another's."""
 
-import itertools
 import logging
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
-from slack_bolt import App, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
 from bot.core.runtime import Runtime
 from bot.slack import inbound_dedupe
-from handlers import request
+from handlers.workspace_guard import Caller
 
 log = logging.getLogger("convene.dedupe")
 
@@ -23,26 +24,34 @@ PRUNE_EVERY = 500
 
 
 def register(app: App, runtime: Runtime) -> None:
-    recorded = itertools.count(1)
+    app.middleware(partial(process_once, runtime=runtime))
 
-    @app.middleware
-    def process_once(
-        req: BoltRequest, body: dict[str, Any], next_: Callable[[], None]
-    ) -> BoltResponse | None:
-        key = inbound_dedupe.request_key(body) if isinstance(body, dict) else None
-        _log_retry(req, key)
-        if key is None:
-            return next_()
-        now = runtime.clock.now()
-        with runtime.db.session() as session:
-            first = inbound_dedupe.claim(session, key, request.team_id(body) or "", now)
-            if first and next(recorded) % PRUNE_EVERY == 0:
-                pruned = inbound_dedupe.prune(session, now - inbound_dedupe.RETENTION)
-                log.info("forgot %d request keys older than %s", pruned, inbound_dedupe.RETENTION)
-        if not first:
-            log.info("duplicate request %s acknowledged and dropped", key)
-            return BoltResponse(status=200, body="")
+
+def process_once(
+    req: BoltRequest,
+    body: Any,
+    context: BoltContext,
+    next_: Callable[[], BoltResponse | None],
+    *,
+    runtime: Runtime,
+) -> BoltResponse | None:
+    caller = context.get("caller")
+    if not isinstance(body, dict) or not isinstance(caller, Caller):
         return next_()
+    key = inbound_dedupe.request_key(body, caller.team_id)
+    _log_retry(req, key)
+    if key is None:
+        return next_()
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        first = inbound_dedupe.claim(session, key, caller.team_id, now)
+        if first and next(runtime.requests_seen) % PRUNE_EVERY == 0:
+            pruned = inbound_dedupe.prune(session, now - inbound_dedupe.RETENTION)
+            log.info("forgot %d request keys older than %s", pruned, inbound_dedupe.RETENTION)
+    if not first:
+        log.info("duplicate request %s acknowledged and dropped", key)
+        return BoltResponse(status=200, body="")
+    return next_()
 
 
 def _log_retry(req: BoltRequest, key: str | None) -> None:

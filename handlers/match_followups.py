@@ -1,5 +1,6 @@
 """The follow-up's buttons: did you meet? did it help? Each member answers for themselves."""
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -9,6 +10,7 @@ from bot.matching import intros, service
 from bot.members import service as members
 from bot.slack.mrkdwn import is_number
 from handlers import request
+from handlers.workspace_guard import Caller
 
 ANSWERS = {
     intros.MET: ((True, None), "match.thanks_met"),
@@ -20,24 +22,28 @@ ANSWERS = {
 
 def register(app: App, runtime: Runtime) -> None:
     for action_id in ANSWERS:
-        app.action(action_id)(_listener(runtime, action_id))
+        app.action(action_id)(partial(answer, runtime=runtime, action_id=action_id))
 
 
-def _listener(runtime: Runtime, action_id: str):
+def answer(
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    caller: Caller | None,
+    *,
+    runtime: Runtime,
+    action_id: str,
+) -> None:
+    ack()
     (met, helped), thanks = ANSWERS[action_id]
-
-    def answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        ack()
-        team_id, user_id, value = request.team_id(body), request.user_id(body), request.action_value(body)
-        if not team_id or not user_id or not is_number(value):
-            return
-        with runtime.db.session() as session:
-            member = members.get_member(session, team_id, user_id)
-            ok = member is not None and service.record_followup(
-                session, int(value), member, met, helped, runtime.clock.now()
-            )
-        locale = members.language_of(member) if member else None
-        respond(text=runtime.texts.get(thanks if ok else "match.not_yours", locale), replace_original=False,
-                response_type="ephemeral")  # fmt: skip
-
-    return answer
+    value = request.action_value(body)
+    if caller is None or not caller.user_id or not is_number(value):
+        return
+    with runtime.db.session() as session:
+        member = members.get_member(session, caller.team_id, caller.user_id)
+        ok = member is not None and service.record_followup(
+            session, int(value), member, met, helped, runtime.clock.now()
+        )
+    locale = members.language_of(member) if member else None
+    text = runtime.texts.get(thanks if ok else "match.not_yours", locale)
+    respond(text=text, replace_original=False, response_type="ephemeral")

@@ -1,60 +1,57 @@
 """Subcommands anyone can run: help, join, pause, resume, leave, me."""
 
-from bot.core import schedule
+from slack_bolt import App
+
+from bot.core.runtime import Runtime
+from bot.members import blocks as member_blocks
 from bot.members import service as members
-from bot.members import settings as member_settings
-from bot.members.service import Answer, Member
-from bot.slack import blocks
-from bot.slack.directory import fetch_profile
-from bot.slack.mrkdwn import escape, truncate
-from bot.workspaces.authz import is_facilitator
+from bot.slack.mrkdwn import escape
+from bot.workspaces.authz import is_facilitator, lookup_profile
 from bot.workspaces.service import ready_workspace
 from handlers import command_parser
-from handlers.command_request import CommandHandler, CommandRequest
+from handlers.command_request import CommandRequest
+from handlers.commands import subcommand
 from handlers.reader_locale import locale_for
 
-PROFILE_OPEN = "profile_open"
+
+def register(app: App, runtime: Runtime) -> None:
+    for name, handler in (
+        ("help", help_),
+        ("join", join),
+        ("pause", pause),
+        ("resume", resume),
+        ("leave", leave),
+        ("me", me),
+    ):
+        subcommand(app, runtime, name, handler)
 
 
 def help_(req: CommandRequest) -> None:
-    ws_name = _community(req)
-    parts = [
-        blocks.header(req.t("commands.help_header", community=ws_name)),
-        blocks.section(req.t("commands.help_members")),
-    ]
-    if is_facilitator(req.runtime, req.client, req.team_id, req.user_id):
-        parts.append(blocks.section(req.t("commands.help_facilitators")))
-    req.reply(req.t("commands.help_header", community=ws_name), parts)
+    with req.runtime.db.session() as session:
+        ws = ready_workspace(req.runtime, session, req.team_id)
+    community = escape(ws.name) if ws.name else req.t("common.community")
+    facilitator = is_facilitator(req.runtime, req.team_id, req.user_id)
+    title, out = member_blocks.help_blocks(req.runtime.texts, community, facilitator)
+    req.reply(title, out)
 
 
 def join(req: CommandRequest) -> None:
-    profile = fetch_profile(req.client, req.user_id)  # name, time zone, locale from Slack
+    profile = lookup_profile(req.runtime, req.team_id, req.user_id)  # name, time zone, locale
     if profile.is_bot:
         req.reply(req.t("join.bot", profile.locale))
         return
-    now = req.runtime.clock.now()
     with req.runtime.db.session() as session:
         ws = ready_workspace(req.runtime, session, req.team_id)
-        member, outcome = members.join(session, ws, profile, now)
+        member, outcome = members.join(session, ws, profile, req.runtime.clock.now())
     loc = members.language_of(member)
-    key = {"joined": "join.welcome", "rejoined": "join.welcome_back", "already": "join.already"}
-    text = req.t(
-        key[outcome],
-        loc,
-        first_name=escape(profile.first_name),
-        schedule=schedule.describe(ws.checkin_cron, req.runtime.texts, loc),
-        tz=member.tz,
+    text, out = member_blocks.join_reply(
+        req.runtime.texts, loc, outcome, profile.first_name, ws.checkin_cron, member.tz
     )
-    label = req.t("join.profile_button", loc)
-    reply = [
-        blocks.section(text),
-        {"type": "actions", "elements": [blocks.button(label, PROFILE_OPEN, "join")]},
-    ]
-    req.reply(text, reply)
+    req.reply(text, out)
 
 
 def _not_member(req: CommandRequest, key: str) -> None:
-    req.reply(req.t(key, locale_for(req.client, req.user_id)))
+    req.reply(req.t(key, locale_for(req.runtime, req.team_id, req.user_id)))
 
 
 def pause(req: CommandRequest) -> None:
@@ -87,7 +84,7 @@ def leave(req: CommandRequest) -> None:
     with req.runtime.db.session() as session:
         member = members.get_member(session, req.team_id, req.user_id)
         changed = member is not None and members.leave(session, member, req.runtime.clock.now())
-    loc = locale_for(req.client, req.user_id, member)
+    loc = locale_for(req.runtime, req.team_id, req.user_id, member)
     req.reply(req.t("leave.done" if changed else "leave.already", loc))
 
 
@@ -100,93 +97,5 @@ def me(req: CommandRequest) -> None:
     if member is None:
         _not_member(req, "me.not_member")
         return
-    req.reply(req.t("me.header", members.language_of(member)), _me_blocks(req, member, stored, latest))
-
-
-def _me_blocks(
-    req: CommandRequest, member: Member, stored: members.Footprint, latest: list[Answer]
-) -> list[dict]:
-    """Every field of the member's row and a count of every other kind of row about them."""
-    texts, loc = req.runtime.texts, members.language_of(member)
-    unset = req.t("me.unknown_value", loc)
-
-    def on_off(value: bool) -> str:
-        return req.t("me.on" if value else "me.off", loc)
-
-    def yes_no(value: bool) -> str:
-        return req.t("me.yes" if value else "me.no", loc)
-
-    language = (
-        member_settings.language_label(texts, member.language, loc)
-        if member.language
-        else req.t("me.language_auto", loc)
-    )
-    out = [
-        blocks.header(req.t("me.header", loc)),
-        blocks.section(
-            req.t(
-                "me.profile",
-                loc,
-                real_name=escape(member.real_name or member.name),
-                name=escape(member.name),
-                country=escape(member.country or unset),
-                agency=escape(member.agency or unset),
-                tz=member.tz,
-                slack_locale=member.locale,
-                status=member_settings.status_label(texts, member, loc),
-                joined=member.joined_at.date().isoformat(),
-                updated=member.updated_at.date().isoformat(),
-            )
-        ),
-        blocks.section(
-            req.t(
-                "me.settings",
-                loc,
-                language=language,
-                frequency=member_settings.frequency_label(texts, member.checkin_every_weeks, loc),
-                matching=on_off(member.matching_enabled),
-                quote=yes_no(member.quote_consent_default),
-                lead=yes_no(member.can_lead),
-            )
-        ),
-        blocks.section(
-            "\n".join(
-                [
-                    req.t("me.checkins", loc, count=stored.checkins, answered=stored.checkins_answered),
-                    req.t(
-                        "me.matches",
-                        loc,
-                        count=stored.matches,
-                        answered=stored.followups_answered,
-                        ignored=member.intros_ignored,
-                    ),
-                    req.t("me.avoid", loc, count=stored.avoided),
-                ]
-            )
-        ),
-    ]
-    if not latest:
-        out.append(blocks.section(req.t("me.answers_none", loc)))
-    else:
-        answer = latest[0]
-        out.append(
-            blocks.section(req.t("me.answers", loc, count=stored.answers, date=answer.created_at.date()))
-        )
-        out.append(blocks.section(truncate(escape(answer.text), 2900)))
-    return out
-
-
-def _community(req: CommandRequest) -> str:
-    with req.runtime.db.session() as session:
-        ws = ready_workspace(req.runtime, session, req.team_id)
-    return escape(ws.name) if ws.name else req.t("common.community")
-
-
-HANDLERS: dict[str, CommandHandler] = {
-    "help": help_,
-    "join": join,
-    "pause": pause,
-    "resume": resume,
-    "leave": leave,
-    "me": me,
-}
+    title, out = member_blocks.me_blocks(req.runtime.texts, member, stored, latest)
+    req.reply(title, out)

@@ -1,6 +1,7 @@
 """Plain DM replies to the bot: stored as the answer to the open check-in."""
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import App
@@ -12,8 +13,8 @@ from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
 from bot.core.runtime import Runtime
 from bot.members import service as members
-from handlers import request
 from handlers.reader_locale import locale_for
+from handlers.workspace_guard import Caller
 
 log = logging.getLogger("convene.messages")
 
@@ -23,25 +24,21 @@ LONG_ANSWER = 3000
 
 
 def register(app: App, runtime: Runtime) -> None:
-    @app.event("message")
-    def on_message(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
-        if event.get("channel_type") != "im" or event.get("bot_id"):
-            return
-        if event.get("subtype") not in ANSWER_SUBTYPES or event.get("thread_ts") not in (
-            None,
-            event.get("ts"),
-        ):
-            return
-        team_id, user_id = request.team_id(body), event.get("user")
-        channel, ts = event.get("channel"), event.get("ts")
-        if not (
-            isinstance(team_id, str)
-            and isinstance(user_id, str)
-            and isinstance(channel, str)
-            and isinstance(ts, str)
-        ):
-            return
-        handle_dm(runtime, client, team_id, user_id, channel, ts, event.get("text"))
+    app.event("message")(partial(on_message, runtime=runtime))
+
+
+def on_message(event: dict[str, Any], client: WebClient, caller: Caller | None, *, runtime: Runtime) -> None:
+    if event.get("channel_type") != "im" or event.get("bot_id"):
+        return
+    if event.get("subtype") not in ANSWER_SUBTYPES or event.get("thread_ts") not in (None, event.get("ts")):
+        return
+    channel, ts = event.get("channel"), event.get("ts")
+    # The author is the person the workspace guard checked: the event's own `user`.
+    if caller is None or not caller.user_id or caller.user_id != event.get("user"):
+        return
+    if not (isinstance(channel, str) and isinstance(ts, str)):
+        return
+    handle_dm(runtime, client, caller.team_id, caller.user_id, channel, ts, event.get("text"))
 
 
 def handle_dm(
@@ -59,7 +56,8 @@ def handle_dm(
         # The database is briefly away. Slack will not re-send an acknowledged message, so
         # the member must hear it was not saved: silence would lose their answer.
         log.warning("DM answer not stored: database unavailable (%s)", type(exc).__name__)
-        _say(client, channel, runtime.texts.get("checkin.dm_not_saved", locale_for(client, user_id)))
+        locale = locale_for(runtime, team_id, user_id)
+        _say(client, channel, runtime.texts.get("checkin.dm_not_saved", locale))
 
 
 def _store_and_confirm(
@@ -77,7 +75,7 @@ def _store_and_confirm(
     with runtime.db.session() as session:
         member = members.get_member(session, team_id, user_id)
         if member is None:
-            locale = locale_for(client, user_id)
+            locale = locale_for(runtime, team_id, user_id)
             community = texts.get("common.community", locale)
             _say(client, channel, texts.get("checkin.dm_not_member", locale, community=community))
             return

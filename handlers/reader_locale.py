@@ -1,25 +1,15 @@
 """Which language to answer someone in: a member's own choice, else their Slack locale.
 Slash commands and most interaction payloads carry no locale, so for someone who has not
-joined, Slack's users.info is asked (the same call `join` makes)."""
+joined, Slack's users.info is asked through the workspace's token (and kept briefly)."""
 
-import logging
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackClientError
-
+from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.members.service import Member
-from bot.slack.directory import fetch_profile
-
-log = logging.getLogger("convene.locale")
+from bot.workspaces.authz import profile_in
 
 
-def locale_for(client: WebClient, user_id: str, member: Member | None = None) -> str | None:
+def locale_for(runtime: Runtime, team_id: str, user_id: str, member: Member | None = None) -> str | None:
     if member is not None:
         return members.language_of(member)
-    try:
-        return fetch_profile(client, user_id).locale
-    except (SlackClientError, KeyError) as exc:
-        # English is better than no answer at all.
-        log.warning("could not read the locale of %s: %s", user_id, type(exc).__name__)
-        return None
+    profile = profile_in(runtime, team_id, user_id)
+    return profile.locale if profile is not None else None  # English is better than no answer

@@ -1,5 +1,6 @@
-"""Reading the few fields every listener needs from Slack's payloads, defensively: a
-malformed payload yields None rather than a KeyError deep inside a listener."""
+"""Reading the few payload fields listeners need, defensively: a malformed payload yields
+None (or "") rather than a KeyError deep inside a listener. Which workspace and person a
+request is for is never read here: that is the `caller` the workspace guard vouched for."""
 
 from typing import Any
 
@@ -13,24 +14,19 @@ def dig(body: Any, *path: str) -> Any:
     return node
 
 
-def team_id(body: dict[str, Any]) -> str | None:
-    value = (
-        dig(body, "team_id")
-        or dig(body, "team", "id")
-        or dig(body, "user", "team_id")
-        or dig(body, "view", "team_id")
-    )
-    return value if isinstance(value, str) else None
-
-
-def user_id(body: dict[str, Any]) -> str | None:
-    value = dig(body, "user_id") or dig(body, "user", "id")
-    return value if isinstance(value, str) else None
-
-
 def action_value(body: dict[str, Any]) -> str:
     actions = dig(body, "actions")
     if isinstance(actions, list) and actions and isinstance(actions[0], dict):
         value = actions[0].get("value")
         return value if isinstance(value, str) else ""
     return ""
+
+
+def first_action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = dig(body, "actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return first if isinstance(first, dict) else {}
+
+
+def text(value: Any) -> str:
+    return value if isinstance(value, str) else ""

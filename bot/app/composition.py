@@ -14,9 +14,8 @@ from bot.core.installations import STATE_TTL_SECONDS, Installations
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from bot.slack.client import build_web_client
-from bot.tagging import taxonomy
 from bot.tagging.factory import build_tagger
-from bot.workspaces.service import add_facilitator, ensure_workspace
+from bot.workspaces.service import prepare_workspace
 from handlers import register_all
 from storage import migrate
 from storage.db import Database
@@ -125,21 +124,10 @@ def bootstrap_workspace(runtime: Runtime, client: WebClient) -> str:
     taxonomy before the first check-in."""
     identity = client.auth_test()
     team_id = identity["team_id"]
+    runtime.home_team_id = team_id  # the only workspace this token serves
     prepare_workspace(runtime, team_id, identity.get("team") or "")
     log.info("connected to workspace %s as %s", team_id, identity.get("user_id"))
     return team_id
-
-
-def prepare_workspace(runtime: Runtime, team_id: str, name: str, installer: str | None = None) -> None:
-    """Settings and the seed taxonomy for a workspace; whoever installed Convene there is its
-    first facilitator (they can add others with `/convene facilitators add`)."""
-    if not team_id:
-        return
-    with runtime.db.session() as session:
-        ensure_workspace(session, team_id, runtime.settings, name=name)
-        taxonomy.ensure_seeded(session, team_id, runtime.texts)
-        if installer:
-            add_facilitator(session, team_id, installer, added_by=installer, now=runtime.clock.now())
 
 
 def _per_workspace_only(settings: Settings) -> Settings:

@@ -11,6 +11,7 @@ from bot.app import recovery
 from bot.checkins import fanout
 from bot.checkins import service as checkins
 from bot.core import schedule
+from bot.core.installations import NotInstalled
 from bot.core.runtime import Runtime
 from bot.digest import publish
 from bot.digest.aggregate import week_bounds
@@ -55,7 +56,12 @@ def run_tick(runtime: Runtime) -> dict[str, fanout.FanoutReport]:
     for team_id in team_ids:
         try:
             reports[team_id] = _tick_workspace(runtime, team_id)
-        except Exception:
+        except NotInstalled:
+            # Uninstalled while this tick ran: its tokens are gone, so is its work.
+            log.info("workspace %s was uninstalled during the tick; the rest of its work is skipped", team_id)
+        except Exception as exc:
+            if runtime.token_refused(team_id, exc):
+                continue  # caught mid-uninstall: one line said so
             # One workspace's trouble must not stop the others' check-ins.
             log.exception("tick failed for workspace %s", team_id)
     log.debug("tick at %s done", now.isoformat())
@@ -68,8 +74,9 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     report = _checkins(runtime, team_id)
     _tag_answers(runtime, team_id)
     _weekly_themes(runtime, team_id)
-    _matching(runtime, team_id)
-    _digest(runtime, team_id)
+    if runtime.may_send(team_id):  # a token refused during the check-ins: nothing more to send
+        _matching(runtime, team_id)
+        _digest(runtime, team_id)
     return report
 
 

@@ -50,9 +50,9 @@ def recover_stuck(runtime: Runtime, team_id: str) -> RecoveryReport:
         stuck_checkins = checkins.stuck_sending(session, team_id, cutoff)
         stuck_intros = intros.stuck_intros(session, team_id, cutoff)
     for delivery_id, user_id, claimed_at in stuck_checkins:
-        _settle_checkin(runtime, client, report, delivery_id, user_id, claimed_at)
+        _settle_checkin(runtime, client, team_id, report, delivery_id, user_id, claimed_at)
     for group_id, users, claimed_at in stuck_intros:
-        _settle_intro(runtime, client, report, group_id, users, claimed_at)
+        _settle_intro(runtime, client, team_id, report, group_id, users, claimed_at)
     intros.finish_interrupted_rounds(runtime, team_id)
     if stuck_checkins or stuck_intros:
         log.info(
@@ -68,17 +68,24 @@ def recover_stuck(runtime: Runtime, team_id: str) -> RecoveryReport:
 def _settle_checkin(
     runtime: Runtime,
     client: WebClient,
+    team_id: str,
     report: RecoveryReport,
     delivery_id: int,
     user_id: str,
     claimed_at: datetime,
 ) -> None:
     now = runtime.clock.now()
+    if not runtime.may_send(team_id):
+        report.undecided += 1  # the token is dead: ask again once Convene is installed again
+        return
     try:
         channel = client.conversations_open(users=user_id)["channel"]["id"]
         ts = find_message(client, channel, claimed_at, message_metadata.CHECKIN, "delivery_id", delivery_id)
     except SlackClientError as exc:
         code = error_code(exc)
+        if runtime.token_refused(team_id, exc):
+            report.undecided += 1
+            return
         if code in GONE:
             with runtime.db.session() as session:
                 checkins.mark_failed(session, delivery_id, code, permanent=True)
@@ -98,17 +105,22 @@ def _settle_checkin(
 def _settle_intro(
     runtime: Runtime,
     client: WebClient,
+    team_id: str,
     report: RecoveryReport,
     group_id: int,
     users: list[str],
     claimed_at: datetime,
 ) -> None:
     now = runtime.clock.now()
+    if not runtime.may_send(team_id):
+        report.undecided += 1
+        return
     try:
         channel = client.conversations_open(users=",".join(users))["channel"]["id"]
         ts = find_message(client, channel, claimed_at, message_metadata.INTRO, "group_id", group_id)
     except SlackClientError as exc:
-        log.warning("intro %d: could not ask Slack whether it was sent: %s", group_id, error_code(exc))
+        if not runtime.token_refused(team_id, exc):
+            log.warning("intro %d: could not ask Slack whether it was sent: %s", group_id, error_code(exc))
         report.undecided += 1
         return
     with runtime.db.session() as session:

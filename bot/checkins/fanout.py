@@ -26,6 +26,9 @@ PERMANENT_ERRORS = frozenset(
      "cannot_dm_bot", "is_bot", "invalid_blocks", "msg_too_long", "no_text"}
 )  # fmt: skip
 PROFILE_SYNC_EVERY = 12 * 3600  # seconds; users.list is cheap, but not per tick
+# Sends between two looks in the database at whether the workspace is still installed (an
+# uninstall another instance saw); this process's own stop flag is checked before every send.
+SEND_BATCH = 20
 
 
 @dataclass
@@ -45,6 +48,8 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
     """Refresh names, time zones and locales from paginated users.list, at most twice a day,
     so a round costs one DM per member plus ceil(people / 200) directory calls."""
     now = runtime.clock.now()
+    if not runtime.may_send(team_id):
+        return False
     with runtime.db.session() as session:
         workspace = session.get(Workspace, team_id)
         if workspace is None:
@@ -55,8 +60,11 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
         try:
             profiles = list(iter_directory(runtime.client_for(team_id)))
         except (SlackClientError, OSError) as exc:
+            if runtime.token_refused(team_id, exc):
+                return False
             # Stale time zones are better than no check-ins: carry on with what we have.
-            log.warning("users.list failed for %s: %s", team_id, error_code(exc))
+            code = error_code(exc) if isinstance(exc, SlackClientError) else type(exc).__name__
+            log.warning("users.list failed for %s: %s", team_id, code)
             return False
         members.apply_directory(session, workspace, profiles, now)
     return True
@@ -78,10 +86,16 @@ def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:
         checkins.expire_stale(session, now)
         due = checkins.due_deliveries(session, now, team_id)
     for team, delivery_ids in _by_team(runtime, due).items():
+        if not runtime.may_send(team):
+            continue
         lane = lane_for(runtime, team)
-        for outcome in lane.run_all(partial(_send_checkin, runtime, lane), delivery_ids):
-            if outcome:
-                setattr(report, outcome, getattr(report, outcome) + 1)
+        for start in range(0, len(delivery_ids), SEND_BATCH):
+            if not runtime.serves(team, fresh=True):
+                break  # uninstalled mid-round: the rest stay unsent
+            batch = delivery_ids[start : start + SEND_BATCH]
+            for outcome in lane.run_all(partial(_send_checkin, runtime, lane, team), batch):
+                if outcome:
+                    setattr(report, outcome, getattr(report, outcome) + 1)
     report.seconds = time.perf_counter() - started
     if due:
         log.info(
@@ -112,11 +126,13 @@ def _by_team(runtime: Runtime, delivery_ids: list[int]) -> dict[str, list[int]]:
     return grouped
 
 
-def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str | None:
+def _send_checkin(runtime: Runtime, lane: pacing.Lane, team_id: str, delivery_id: int) -> str | None:
     # Runs on a worker thread with sessions of its own, and holds no database connection
     # while it waits for its turn or for Slack.
     if not runtime.leadership.sending_allowed():
         return None  # this instance lost the scheduler lease: the new leader sends the rest
+    if not runtime.may_send(team_id):
+        return None  # uninstalled (or its token refused) since the round began
     now = runtime.clock.now()
     with runtime.db.session() as session:
         if not checkins.claim(session, delivery_id, now):
@@ -140,10 +156,12 @@ def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str 
     except SlackApiError as exc:
         # Slack answered with an error: the message does not exist, so retrying is safe.
         code = error_code(exc)
-        permanent = code in PERMANENT_ERRORS
+        refused = runtime.token_refused(team_id, exc)  # the workspace, not this member
+        permanent = code in PERMANENT_ERRORS and not refused
         with runtime.db.session() as session:
             checkins.mark_failed(session, delivery_id, code, permanent)
-        log.warning("check-in %d not delivered: %s", delivery_id, code)
+        if not refused:
+            log.warning("check-in %d not delivered: %s", delivery_id, code)
         return "undeliverable" if permanent else "failed"
     except (SlackClientError, OSError) as exc:
         # A timeout or a dropped connection: Slack may well have posted it. Sending again
@@ -167,13 +185,17 @@ def send_reminders(runtime: Runtime, team_id: str) -> int:
         if workspace is None:
             return 0
         due = checkins.reminders_due(session, workspace, now)
-    if not due:
+    if not due or not runtime.may_send(team_id):
         return 0
     lane = lane_for(runtime, team_id)
-    return sum(lane.run_all(partial(_send_reminder, runtime, lane, now=now), due))
+    return sum(lane.run_all(partial(_send_reminder, runtime, lane, team_id, now=now), due))
 
 
-def _send_reminder(runtime: Runtime, lane: pacing.Lane, delivery_id: int, *, now: datetime) -> int:
+def _send_reminder(
+    runtime: Runtime, lane: pacing.Lane, team_id: str, delivery_id: int, *, now: datetime
+) -> int:
+    if not runtime.may_send(team_id):
+        return 0
     with runtime.db.session() as session:
         if not checkins.claim_reminder(session, delivery_id, now):
             return 0
@@ -184,7 +206,8 @@ def _send_reminder(runtime: Runtime, lane: pacing.Lane, delivery_id: int, *, now
         lane.post_message(channel=channel, text=text, blocks=blocks)
     except SlackClientError as exc:
         # One reminder is a courtesy, not a promise: don't retry and risk two.
-        log.warning("reminder %d not delivered: %s", delivery_id, error_code(exc))
+        if not runtime.token_refused(team_id, exc):
+            log.warning("reminder %d not delivered: %s", delivery_id, error_code(exc))
         return 0
     return 1
 

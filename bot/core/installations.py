@@ -99,7 +99,15 @@ class Installations:
             self._clients[team_id] = _Cached(now, bot.bot_token, client)
             return client
 
-    def is_installed(self, team_id: str) -> bool:
+    def is_installed(self, team_id: str, *, fresh: bool = False) -> bool:
+        """Whether a bot token is stored for the workspace. `fresh` asks the database now
+        (an uninstall another instance saw), past this process's cache of clients."""
+        if fresh:
+            bot = self.store.find_bot(enterprise_id=None, team_id=team_id)
+            if bot is None or not bot.bot_token:
+                self.forget(team_id)
+                return False
+            return True
         try:
             self.client_for(team_id)
         except NotInstalled:

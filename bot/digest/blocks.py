@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.texts import Texts
+from bot.digest.community_stats import CommunityStats
 from bot.digest.model import Digest
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, quote
+from bot.tagging.blocks import THEME_ADOPT, THEME_DISMISS  # the same buttons as in `/convene pains`
 
-THEME_ADOPT = "theme_adopt"  # the same buttons as in `/convene pains`
-THEME_DISMISS = "theme_dismiss"
 Blocks = list[dict[str, Any]]
 
 
@@ -169,3 +169,40 @@ def _fallback(message_blocks: Blocks) -> str:
 
 def as_json(message: Message) -> str:
     return json.dumps({"text": message.text, "blocks": message.blocks})
+
+
+def community_figures(texts: Texts, loc: str | None, stats: CommunityStats) -> Blocks:
+    """What a facilitator sees of the community at the foot of their App Home."""
+    t = texts.get
+
+    def percent(value: float | None) -> str:
+        return f"{value:.0%}" if value is not None else t("home.not_available", loc)
+
+    if stats.last_round is None:
+        last_round = t("home.stats_round_none", loc)
+    else:
+        last_round = t(
+            "home.stats_round",
+            loc,
+            date=stats.last_round.isoformat(),
+            answered=stats.last_round_answered,
+            sent=stats.last_round_sent,
+            rate=percent(stats.response_rate),
+        )
+    pains = ", ".join(t("home.stats_pain", loc, name=escape(name), count=n) for name, n in stats.top_pains)
+    lines = [
+        t("home.stats_members", loc, active=stats.active, paused=stats.paused, left=stats.left),
+        last_round,
+        t("home.stats_answers", loc, count=stats.answers_this_week),
+        t("home.stats_pains", loc, pains=pains) if pains else t("home.stats_pains_none", loc),
+        t(
+            "home.stats_matches",
+            loc,
+            groups=stats.groups_this_month,
+            people=stats.people_this_month,
+            met=percent(stats.meeting_rate),
+            helped=percent(stats.helped_rate),
+            answers=stats.follow_up_answers,
+        ),
+    ]
+    return [{"type": "divider"}, blocks.header(t("home.stats_header", loc)), blocks.section("\n".join(lines))]

@@ -1,6 +1,7 @@
 """Building the week's digest and posting it once per channel, long ones split and threaded,
 with the trend chart uploaded through Slack's current file upload flow."""
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -11,7 +12,7 @@ from sqlmodel import Session, col, select
 
 from bot.core import schedule
 from bot.core.runtime import Runtime
-from bot.digest import blocks, narrative
+from bot.digest import agenda, blocks, narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
 from bot.slack.errors import error_code
@@ -94,6 +95,7 @@ def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> Pos
             report.messages += 1
     except SlackClientError as exc:
         report.error = error_code(exc)
+        runtime.token_refused(team_id, exc)
     chart_id = None
     if report.error is None and chart is not None:
         try:
@@ -176,3 +178,21 @@ def _chart(runtime: Runtime, session: Session, team_id: str, digest: Digest) -> 
     except Exception:
         log.exception("could not render the digest chart")
         return None
+
+
+def post_agenda(runtime: Runtime, team_id: str, channel: str, draft: agenda.Agenda) -> None:
+    """The draft agenda in the coordinators' channel, with an editable Markdown copy in its
+    thread."""
+    texts = runtime.texts
+    client = runtime.client_for(team_id)
+    out = agenda.agenda_blocks(texts, draft)
+    posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
+    # The blocks are posted; the editable file is a convenience that may fail on its own.
+    with contextlib.suppress(SlackClientError):
+        client.files_upload_v2(
+            channel=channel,
+            thread_ts=posted["ts"],
+            content=agenda.to_markdown(texts, draft),
+            filename="convening-agenda.md",
+            title=texts.get("agenda.file_title"),
+        )

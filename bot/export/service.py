@@ -9,12 +9,14 @@ import csv
 import json
 import os
 import re
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from slack_sdk import WebClient
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
@@ -307,3 +309,18 @@ def _check_sqlite_file(url: str) -> None:
         raise DatabaseUnreadable(
             f"there is no database at {parsed.database}: set DATABASE_URL to Convene's database"
         )
+
+
+def send_to_facilitator(db: Database, client: WebClient, team_id: str, user_id: str, comment: str) -> int:
+    """The workspace's CSV files, uploaded into the facilitator's DM with the bot (they hold
+    members' raw answers, so never to a channel). Returns how many files went."""
+    with tempfile.TemporaryDirectory(prefix="convene-export-") as tmp:
+        with db.session() as session:
+            paths = write_export(session, team_id, None, None, Path(tmp))
+        dm = client.conversations_open(users=user_id)["channel"]["id"]
+        client.files_upload_v2(
+            channel=dm,
+            initial_comment=comment,
+            file_uploads=[{"file": str(path), "filename": path.name, "title": path.name} for path in paths],
+        )
+    return len(paths)

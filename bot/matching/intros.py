@@ -19,7 +19,7 @@ from bot.members import service as members
 from bot.slack import blocks, message_metadata, pacing
 from bot.slack.errors import error_code
 from bot.slack.mrkdwn import escape, quote
-from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, PainPoint, Workspace
+from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, Workspace
 from storage.queries import claimed
 
 log = logging.getLogger("convene.matching")
@@ -35,13 +35,6 @@ class SendReport:
     people: int = 0
     failed: int = 0
     already_sent: bool = False
-
-
-def pain_names(session: Session, team_id: str, slugs: list[str]) -> list[str]:
-    names = dict(
-        session.exec(select(PainPoint.slug, PainPoint.name).where(PainPoint.team_id == team_id)).all()
-    )
-    return [names.get(slug, slug) for slug in slugs]
 
 
 def run_round(runtime: Runtime, team_id: str, actor: str | None) -> SendReport:
@@ -86,6 +79,8 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
         for group in stored:
             if not runtime.leadership.sending_allowed():
                 break  # this instance lost the scheduler lease: the new leader sends the rest
+            if not runtime.may_send(team_id):
+                break  # uninstalled (or its token refused) while the intros went out
             if not service.claim_intro(session, group.group.id, now):  # type: ignore[arg-type]
                 continue
             users = [m.user_id for m in group.members]
@@ -102,7 +97,8 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                 )
             except SlackClientError as exc:
                 code = error_code(exc)
-                log.warning("intro for group %s not sent: %s", group.group.id, code)
+                if not runtime.token_refused(team_id, exc):
+                    log.warning("intro for group %s not sent: %s", group.group.id, code)
                 service.intro_done(session, group.group.id, None, code, now)  # type: ignore[arg-type]
                 if report:
                     report.failed += 1
@@ -128,7 +124,7 @@ def intro_message(
     fallback_tz = workspace.timezone if workspace else "UTC"
     loc = group_language(runtime.texts, group.members)
     mentions = _mentions(group.members)
-    shared = pain_names(session, team_id, group.shared)
+    shared = service.pain_names(session, team_id, group.shared)
     if shared:
         opening = texts.get("match.intro", loc, mentions=mentions, pains=escape(" & ".join(shared)))
     else:
@@ -190,13 +186,11 @@ def _meeting_text(runtime: Runtime, members: list[Member], fallback_tz: str, now
 
 
 def _tell_left_out(runtime: Runtime, session: Session, round_id: int, now: datetime) -> None:
-    client = None
     for left, member in service.left_out(session, round_id):
         if not service.claim_left_out_notice(session, round_id, member.id, now):  # type: ignore[arg-type]
             continue
         key = "match.left_out_avoided" if left.reason == "avoided" else "match.left_out_alone"
-        client = client or runtime.client_for(member.team_id)
-        _dm(client, member.user_id, runtime.texts.get(key, members.language_of(member)))
+        _dm(runtime, member.team_id, member.user_id, runtime.texts.get(key, members.language_of(member)))
 
 
 def _pause_ignorers(runtime: Runtime, session: Session, team_id: str, now: datetime) -> None:
@@ -208,7 +202,7 @@ def _pause_ignorers(runtime: Runtime, session: Session, team_id: str, now: datet
             weeks=service.IGNORED_PAUSE_WEEKS,
             until=until,
         )
-        _dm(runtime.client_for(team_id), member.user_id, text)
+        _dm(runtime, team_id, member.user_id, text)
 
 
 def send_followups(runtime: Runtime, team_id: str) -> int:
@@ -221,10 +215,12 @@ def send_followups(runtime: Runtime, team_id: str) -> int:
             for group in service.groups_of(session, round_id):
                 if group.group.id not in due or not group.group.channel_id:
                     continue
+                if not runtime.may_send(team_id):
+                    return sent
                 if not service.claim_followup(session, group.group.id, now):  # type: ignore[arg-type]
                     continue
                 loc = group_language(runtime.texts, group.members)
-                pains = " & ".join(pain_names(session, team_id, group.shared)) or texts.get(
+                pains = " & ".join(service.pain_names(session, team_id, group.shared)) or texts.get(
                     "match.no_shared", loc
                 )
                 value = str(group.group.id)
@@ -245,15 +241,19 @@ def send_followups(runtime: Runtime, team_id: str) -> int:
                     )
                     sent += 1
                 except SlackClientError as exc:
-                    log.warning("follow-up for group %s not sent: %s", group.group.id, type(exc).__name__)
+                    if not runtime.token_refused(team_id, exc):
+                        log.warning("follow-up for group %s not sent: %s", group.group.id, type(exc).__name__)
     return sent
 
 
-def _dm(client: Any, user_id: str, text: str) -> None:
+def _dm(runtime: Runtime, team_id: str, user_id: str, text: str) -> None:
+    if not runtime.may_send(team_id):
+        return
     try:
-        client.chat_postMessage(channel=user_id, text=text)
+        runtime.client_for(team_id).chat_postMessage(channel=user_id, text=text)
     except SlackClientError as exc:
-        log.warning("could not DM %s: %s", user_id, type(exc).__name__)
+        if not runtime.token_refused(team_id, exc):
+            log.warning("could not DM %s: %s", user_id, type(exc).__name__)
 
 
 # ---------------------------------------------------------------- recovery after a crash

@@ -449,3 +449,65 @@ def note_ignored_and_pause(session: Session, team_id: str, now: datetime) -> lis
         session.add(member)
     session.commit()
     return paused
+
+
+def pain_names(session: Session, team_id: str, slugs: list[str]) -> list[str]:
+    names = dict(
+        session.exec(select(PainPoint.slug, PainPoint.name).where(PainPoint.team_id == team_id)).all()
+    )
+    return [names.get(slug, slug) for slug in slugs]
+
+
+@dataclass(frozen=True)
+class ProposedGroup:
+    members: list[Member]
+    pains: list[str]  # names of the pain points they share, rarest first
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """This week's unsent matches as a facilitator previews them."""
+
+    round_id: int
+    week: str
+    groups: list[ProposedGroup]
+    left_out: list[tuple[Member, str]]  # and why ("alone", "avoided")
+
+
+def proposal(session: Session, team_id: str, round_id: int, week: str) -> Proposal:
+    groups = [
+        ProposedGroup(stored.members, pain_names(session, team_id, stored.shared))
+        for stored in groups_of(session, round_id)
+    ]
+    left = [(member, row.reason) for row, member in left_out(session, round_id)]
+    return Proposal(round_id, week, groups, left)
+
+
+def propose(session: Session, workspace: Workspace, actor: str, now: datetime) -> Proposal:
+    """Plan this week's matches and keep them as a proposal to look at (and edit) before they
+    are sent. Raises AlreadySent once the week's intros went out."""
+    week = week_key(workspace, now)
+    pool = build_pool(session, workspace, now)
+    round_ = save_proposal(session, workspace, week, pool.plan(), actor, now)
+    return proposal(session, workspace.team_id, round_.id or 0, week)
+
+
+def swap_people(
+    session: Session, workspace: Workspace, user_a: str, user_b: str, now: datetime
+) -> Proposal | None:
+    """Exchange two people (by Slack user id) between groups of this week's unsent proposal
+    in `workspace`; the proposal as it now stands, or None when that can't be done."""
+    week = week_key(workspace, now)
+    round_ = current_round(session, workspace.team_id, week)
+    found = [
+        session.exec(
+            select(Member).where(Member.team_id == workspace.team_id, Member.user_id == user)
+        ).first()
+        for user in (user_a, user_b)
+    ]
+    if round_ is None or found[0] is None or found[1] is None:
+        return None
+    pool = build_pool(session, workspace, now)
+    if not swap(session, round_, pool, found[0].id or 0, found[1].id or 0):
+        return None
+    return proposal(session, workspace.team_id, round_.id or 0, week)

@@ -20,6 +20,8 @@ class SlackProfile:
     is_bot: bool = False
     is_admin: bool = False
     is_owner: bool = False
+    # The person's own workspace: another one's for a guest through a Slack Connect channel.
+    team_id: str = ""
 
     @property
     def first_name(self) -> str:
@@ -43,6 +45,7 @@ def profile_from_user(user: dict[str, Any]) -> SlackProfile:
         is_bot=bool(user.get("is_bot")) or user["id"] == "USLACKBOT",
         is_admin=bool(user.get("is_admin")),
         is_owner=bool(user.get("is_owner")),
+        team_id=str(user.get("team_id") or ""),
     )
 
 

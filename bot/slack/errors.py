@@ -9,3 +9,12 @@ def error_code(exc: SlackClientError) -> str:
     if isinstance(exc, SlackApiError):
         return str(exc.response.get("error") or exc.response.status_code)
     return type(exc).__name__
+
+
+# Slack's answers once an app's token is dead: uninstalled, revoked, or the workspace gone.
+# Nothing more can be sent with it, so whoever sees one stops sending to that workspace.
+REVOKED_CODES = frozenset({"token_revoked", "account_inactive", "invalid_auth", "team_access_revoked"})
+
+
+def is_revoked(exc: SlackClientError) -> bool:
+    return isinstance(exc, SlackApiError) and error_code(exc) in REVOKED_CODES

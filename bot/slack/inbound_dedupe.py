@@ -19,18 +19,19 @@ RETENTION = timedelta(hours=24)
 _MAX_KEY = 200  # the column's length
 
 
-def request_key(body: dict[str, Any]) -> str | None:
-    """The identity Slack gives a request, or None when it has none worth checking.
+def request_key(body: dict[str, Any], team_id: str) -> str | None:
+    """The identity Slack gives a request in workspace `team_id` (the one it was authorized
+    for), or None when it has none worth checking.
 
     Events API callbacks carry `event_id`; slash commands, button presses, submissions and
     shortcuts carry a `trigger_id` unique to that user action. A `view_closed` or a
     `block_suggestion` has neither and is harmless to see twice."""
     if body.get("type") == "event_callback":
         event_id = body.get("event_id")
-        return _bounded(f"event:{event_id}") if isinstance(event_id, str) and event_id else None
+        return _bounded(f"{team_id}/event:{event_id}") if isinstance(event_id, str) and event_id else None
     trigger_id = body.get("trigger_id")
     if isinstance(trigger_id, str) and trigger_id:
-        return _bounded(f"trigger:{trigger_id}")
+        return _bounded(f"{team_id}/trigger:{trigger_id}")
     return None
 
 
@@ -56,5 +57,5 @@ def _bounded(key: str) -> str:
     # a collision with another.
     if len(key) <= _MAX_KEY:
         return key
-    kind = key.split(":", 1)[0]
+    kind = key.split(":", 1)[0][:100]
     return f"{kind}:sha256:{hashlib.sha256(key.encode()).hexdigest()}"

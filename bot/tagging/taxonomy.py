@@ -265,3 +265,52 @@ def retire(session: Session, pain: PainPoint, actor: str | None, now: datetime) 
     session.add(pain)
     _log(session, pain.team_id, pain, "retire", pain.name, actor, now)
     session.commit()
+
+
+@dataclass(frozen=True)
+class NotFound:
+    """Why a name a facilitator typed found no single pain point: `key` is the prompt that
+    explains it (ambiguous, or not found with suggestions), `name` what they typed."""
+
+    key: str
+    name: str
+    candidates: list[PainPoint] = field(default_factory=list)
+
+
+def find_named(session: Session, team_id: str, name: str) -> PainPoint | NotFound:
+    resolution = resolve(session, team_id, name)
+    if resolution.found is not None:
+        return resolution.found
+    names = " ".join(normalise(p.name) for p in resolution.candidates)
+    ambiguous = bool(resolution.candidates) and normalise(name) in names
+    return NotFound("pains.ambiguous" if ambiguous else "pains.not_found", name, resolution.candidates)
+
+
+def split_named(
+    session: Session, team_id: str, words: list[str], word: str
+) -> tuple[PainPoint, str] | NotFound | None:
+    """`<old> to <new>` or `<a> into <b>`: the pain point named on the left and the text on
+    the right. Names may contain the word too ("Access to information"), so every split is
+    tried and the one whose left side names exactly one pain point wins. None when `word`
+    splits nothing (the facilitator needs the usage)."""
+    options = []
+    for i, token in enumerate(words):
+        if token.lower() == word and 0 < i < len(words) - 1:
+            left, right = " ".join(words[:i]), " ".join(words[i + 1 :])
+            options.append((left, right, resolve(session, team_id, left).found))
+    if not options:
+        return None
+    resolved = [(found, right) for _, right, found in options if found is not None]
+    exact = [
+        (found, right)
+        for left, right, found in options
+        if found is not None and normalise(left) in (normalise(found.name), found.slug)
+    ]
+    if len(exact) == 1:
+        return exact[0]
+    if len(resolved) == 1:
+        return resolved[0]
+    if len(resolved) > 1:
+        return NotFound("pains.ambiguous", " ".join(words), [pain for pain, _ in resolved])
+    named = find_named(session, team_id, options[0][0])
+    return named if isinstance(named, NotFound) else NotFound("pains.not_found", options[0][0])

@@ -3,6 +3,7 @@ facilitators, who adopt them as pain points or dismiss them."""
 
 import json
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists
@@ -16,6 +17,7 @@ from storage.models import (
     EmergingTheme,
     JobRun,
     PainPoint,
+    PainPointStatus,
     TagSource,
     ThemeAnswer,
     ThemeStatus,
@@ -155,3 +157,22 @@ def dismiss(session: Session, team_id: str, theme_id: int, actor: str, now: date
     session.add(theme)
     session.commit()
     return theme
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The facilitators' view of the taxonomy: active pain points with their recent counts
+    (most used first), the renamed-away and retired ones, and the proposed themes."""
+
+    active: list[tuple[PainPoint, int]]
+    inactive: list[PainPoint]
+    proposals: list[tuple[EmergingTheme, int]]
+
+
+def overview(session: Session, team_id: str, since: datetime) -> Overview:
+    pains = taxonomy.all_pain_points(session, team_id)
+    counts = taxonomy.counts_since(session, team_id, since)
+    active = [(p, counts.get(p.id or 0, 0)) for p in pains if p.status == PainPointStatus.ACTIVE]
+    active.sort(key=lambda pair: -pair[1])
+    inactive = [p for p in pains if p.status != PainPointStatus.ACTIVE]
+    return Overview(active, inactive, proposed(session, team_id))

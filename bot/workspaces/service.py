@@ -1,17 +1,37 @@
-"""Per-workspace settings (coordinator channel, schedule, time zone) and facilitators."""
+"""Per-workspace settings (coordinator channel, schedule, time zone) and facilitators, and a
+workspace's life: prepared when Convene is installed (or, with one bot token, at start),
+stopped when it is uninstalled. No request ever brings a workspace into being."""
 
+import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 
+from slack_sdk.errors import SlackClientError
 from sqlmodel import Session, select
 
+from bot.core import schedule
 from bot.core.config import Settings
+from bot.core.installations import NotInstalled
 from bot.core.runtime import Runtime
+from bot.slack.errors import error_code, is_revoked
 from bot.tagging import taxonomy
 from storage.models import Facilitator, Workspace
 
+log = logging.getLogger("convene.workspaces")
+
+
+class NotServed(LookupError):
+    """A workspace Convene was neither installed in nor configured for: it has no row, and
+    no request may create one."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(f"Convene does not serve workspace {team_id!r}")
+        self.team_id = team_id
+
 
 def ensure_workspace(session: Session, team_id: str, settings: Settings, name: str = "") -> Workspace:
-    """The workspace row, created on first contact with defaults from the environment."""
+    """The workspace row, created with defaults from the environment. Only for a workspace
+    that installed Convene or the one the bot token belongs to (`prepare_workspace`)."""
     workspace = session.get(Workspace, team_id)
     if workspace is None:
         workspace = Workspace(
@@ -30,12 +50,59 @@ def ensure_workspace(session: Session, team_id: str, settings: Settings, name: s
     return workspace
 
 
+def prepare_workspace(runtime: Runtime, team_id: str, name: str, installer: str | None = None) -> None:
+    """Settings and the seed taxonomy for a workspace that installed Convene (or the one the
+    bot token belongs to); whoever installed it is its first facilitator (they can add
+    others with `/convene facilitators add`)."""
+    if not team_id:
+        return
+    with runtime.db.session() as session:
+        ensure_workspace(session, team_id, runtime.settings, name=name)
+        taxonomy.ensure_seeded(session, team_id, runtime.texts)
+        if installer:
+            add_facilitator(session, team_id, installer, added_by=installer, now=runtime.clock.now())
+    runtime.resume_sending(team_id)  # a reinstall brings a working token
+    runtime.caches.mark_prepared(team_id)
+
+
 def ready_workspace(runtime: Runtime, session: Session, team_id: str) -> Workspace:
     """The workspace row, with its settings and seeded taxonomy: what every command and App
-    Home view may rely on."""
+    Home view may rely on. A workspace whose preparation at install time failed is prepared
+    now; one Convene does not serve raises NotServed, and nothing is created."""
+    workspace = session.get(Workspace, team_id)
+    if workspace is not None and runtime.caches.is_prepared(team_id):
+        return workspace
+    if not runtime.may_prepare(team_id):
+        raise NotServed(team_id)
     workspace = ensure_workspace(session, team_id, runtime.settings)
     taxonomy.ensure_seeded(session, team_id, runtime.texts)
+    runtime.caches.mark_prepared(team_id)
     return workspace
+
+
+def uninstall(runtime: Runtime, team_id: str, notice: str) -> bool:
+    """Slack's notice (`notice`: app_uninstalled, tokens_revoked) that Convene was removed
+    from a workspace. It arrives as a request like any other, so Slack is asked first: only
+    a token Slack refuses is deleted, and every send to the workspace stops at once. Its
+    community data stays (deleting that is a facilitator's decision, and a reinstall picks
+    up where the community left off). Returns whether the workspace is now uninstalled."""
+    try:
+        runtime.client_for(team_id).auth_test()
+    except NotInstalled:
+        pass  # its tokens are already gone
+    except SlackClientError as exc:
+        if not is_revoked(exc):
+            log.warning(
+                "%s for workspace %s not confirmed (%s); nothing changed", notice, team_id, error_code(exc)
+            )
+            return False
+    else:
+        log.warning("%s for workspace %s ignored: Slack still accepts its token", notice, team_id)
+        return False
+    runtime.stop_sending(team_id, notice)
+    if runtime.installations is not None:
+        runtime.installations.uninstall(team_id)
+    return True
 
 
 def set_coordinator_channel(session: Session, workspace: Workspace, channel_id: str) -> None:
@@ -53,6 +120,34 @@ def set_cron(session: Session, workspace: Workspace, field: str, cron: str) -> N
     setattr(workspace, field, " ".join(cron.split()))
     session.add(workspace)
     session.commit()
+
+
+@dataclass(frozen=True)
+class ScheduleOutcome:
+    """What `/convene … schedule` did: stored (`refusal` None) or refused, and why."""
+
+    cron: str
+    timezone: str
+    fires: list[datetime] = field(default_factory=list)
+    refusal: str | None = None  # "too_often" or "invalid"
+    detail: str = ""  # the shortest gap allowed, or the parser's complaint
+
+
+def set_schedule(
+    session: Session, workspace: Workspace, field_name: str, cron: str, now: datetime
+) -> ScheduleOutcome:
+    """Validate `cron` (empty: re-confirm the current one) and store it in `field_name`.
+    A refusal changes nothing."""
+    cron = cron or getattr(workspace, field_name)
+    zone = schedule.zone(workspace.timezone)
+    try:
+        fires = schedule.validate(cron, zone, now)
+    except schedule.ScheduleTooFrequent as exc:
+        return ScheduleOutcome(cron, workspace.timezone, refusal="too_often", detail=str(exc.gap))
+    except schedule.InvalidSchedule as exc:
+        return ScheduleOutcome(cron, workspace.timezone, refusal="invalid", detail=str(exc))
+    set_cron(session, workspace, field_name, cron)
+    return ScheduleOutcome(getattr(workspace, field_name), workspace.timezone, fires)
 
 
 def facilitator_ids(session: Session, team_id: str, settings: Settings) -> set[str]:

@@ -150,10 +150,11 @@ def test_old_request_keys_are_forgotten_and_recent_ones_kept(slack: LocalSlack) 
 
 
 def test_request_keys_come_from_event_ids_and_trigger_ids() -> None:
-    assert inbound_dedupe.request_key({"type": "event_callback", "event_id": "Ev1"}) == "event:Ev1"
-    assert inbound_dedupe.request_key({"command": "/convene", "trigger_id": "1.2.abc"}) == "trigger:1.2.abc"
-    assert inbound_dedupe.request_key({"type": "block_actions", "trigger_id": "9.9.x"}) == "trigger:9.9.x"
-    assert inbound_dedupe.request_key({"type": "view_closed", "view": {}}) is None
-    assert inbound_dedupe.request_key({"type": "event_callback"}) is None
-    long_key = inbound_dedupe.request_key({"type": "event_callback", "event_id": "E" * 500})
+    key = inbound_dedupe.request_key
+    assert key({"type": "event_callback", "event_id": "Ev1"}, "T1") == "T1/event:Ev1"
+    assert key({"command": "/convene", "trigger_id": "1.2.abc"}, "T1") == "T1/trigger:1.2.abc"
+    assert key({"type": "block_actions", "trigger_id": "9.9.x"}, "T2") == "T2/trigger:9.9.x"
+    assert key({"type": "view_closed", "view": {}}, "T1") is None
+    assert key({"type": "event_callback"}, "T1") is None
+    long_key = key({"type": "event_callback", "event_id": "E" * 500}, "T1")
     assert long_key is not None and len(long_key) <= 200

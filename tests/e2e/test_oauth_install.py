@@ -321,9 +321,23 @@ def test_an_uninstalled_workspace_hears_nothing_more_and_keeps_its_data(
 def test_a_revoked_bot_token_counts_as_an_uninstall(cloud: CloudSlack) -> None:
     cloud.install(ALPHA, ALPHA_ADMIN)
     bot_user = cloud.cloud.workspace(ALPHA).bot_user_id
+    cloud.cloud.uninstall(ALPHA)  # Slack revokes the token, then tells the app
     cloud.events(ALPHA).event({"type": "tokens_revoked", "tokens": {"bot": [bot_user]}})
     wait_for(lambda: _installations(cloud) == [])
     assert not cloud.runtime.serves(ALPHA)
+
+
+def test_an_uninstall_notice_slack_does_not_confirm_changes_nothing(cloud: CloudSlack) -> None:
+    """The notice is a request like any other: Convene asks Slack before deleting a token."""
+    for team, admin in ((ALPHA, ALPHA_ADMIN), (BETA, BETA_ADMIN)):
+        cloud.install(team, admin)
+    bot_user = cloud.cloud.workspace(BETA).bot_user_id
+    assert cloud.events(BETA).event({"type": "app_uninstalled"}).status == 200
+    assert cloud.events(BETA).event({"type": "tokens_revoked", "tokens": {"bot": [bot_user]}}).status == 200
+    cloud.settle()
+    assert _installations(cloud) == [(ALPHA, "Ministry of Alpha"), (BETA, "Beta Agency")]
+    assert cloud.runtime.serves(BETA)
+    assert cloud.command(BETA, "UBMEM0001", "help")["text"] != TEXTS.get("install.not_installed")
 
 
 def test_reinstalling_after_an_uninstall_resumes_with_the_same_community(cloud: CloudSlack) -> None:

@@ -264,7 +264,8 @@ def test_a_round_in_flight_stops_calling_slack_once_the_workspace_uninstalls(
         cloud.settle()
         sent = sum(1 for u in crowd if beta.messages_to(u))
         assert sent < len(crowd)  # the round really was cut short
-        assert _revoked_calls(cloud) <= lane_workers
+        # At most the sends already in flight, plus the one call that confirms the uninstall.
+        assert _revoked_calls(cloud) <= lane_workers + 1
 
 
 def test_a_tick_caught_mid_uninstall_logs_one_line_and_no_traceback(
@@ -273,6 +274,8 @@ def test_a_tick_caught_mid_uninstall_logs_one_line_and_no_traceback(
     cloud = community.cloud
     cloud.cloud.uninstall(BETA)  # revoked at Slack; the app_uninstalled event is not here yet
     community.clock.set(MONDAY_NOON)  # a scheduled check-in round is due in both workspaces
+    alpha = community.workspace(ALPHA)
+    alpha_writes = writes(alpha)
     with caplog.at_level(logging.INFO):
         cloud.tick()
     about_beta = [r for r in caplog.records if BETA in r.getMessage() or "token_revoked" in r.getMessage()]
@@ -280,8 +283,7 @@ def test_a_tick_caught_mid_uninstall_logs_one_line_and_no_traceback(
     assert about_beta[0].exc_info is None
     assert _revoked_calls(cloud) == 1
     assert not cloud.runtime.serves(BETA)
-    alpha = community.workspace(ALPHA)  # the other workspace's round went out as usual
-    assert all(len(alpha.messages_to(u)) >= 2 for u in PEOPLE[ALPHA])
+    assert writes(alpha) > alpha_writes  # the other workspace's round went out as usual
 
 
 # ---------------------------------------------------------------------------- 5. no workspace from a request

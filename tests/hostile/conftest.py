@@ -62,3 +62,5 @@ def debug_logs() -> Iterator[LogCapture]:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in tally.summary_lines("hostile inputs exercised", tally.hostile_inputs):
         terminalreporter.write_line(line)
+    for kind, n in sorted(tally.figures.items()):
+        terminalreporter.write_line(f"{kind}: {n}")

@@ -7,10 +7,15 @@ from collections import Counter
 
 hostile_inputs: Counter[str] = Counter()
 fault_scenarios: Counter[str] = Counter()
+figures: Counter[str] = Counter()  # facts about a run (kinds, shapes) that are not inputs
 
 
 def count_input(kind: str, n: int = 1) -> None:
     hostile_inputs[kind] += n
+
+
+def note_figure(name: str, n: int) -> None:
+    figures[name] += n
 
 
 def count_scenario(name: str) -> None:

@@ -36,6 +36,8 @@ def register_all(app: App, runtime: Runtime) -> None:
         # drop retried or duplicated requests; no listener sees either.
         workspace_guard,
         inbound_dedupe,
+        # The slash command's one listener first: Bolt tries listeners in order before the ack.
+        commands,
         member_commands,
         facilitator_commands,
         taxonomy_commands,
@@ -43,7 +45,6 @@ def register_all(app: App, runtime: Runtime) -> None:
         digest_commands,
         export_command,
         forget_me,
-        commands,  # after every module that routes a subcommand: it takes what none claimed
         checkin_actions,
         checkin_views,
         profile,

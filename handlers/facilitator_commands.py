@@ -102,7 +102,5 @@ def facilitators_add(req: CommandRequest) -> None:
     if user is None:
         req.reply(req.t("facilitators.usage"))
         return
-    with req.runtime.db.session() as session:
-        ready_workspace(req.runtime, session, req.team_id)
-        workspaces.add_facilitator(session, req.team_id, user, req.user_id, req.runtime.clock.now())
+    workspaces.grant_facilitator(req.runtime, req.team_id, user, req.user_id)
     req.reply(req.t("facilitators.added", user_id=user))

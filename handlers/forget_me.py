@@ -43,6 +43,7 @@ def confirm(
         if member is not None:
             loc = members.language_of(member)  # read before the row goes
             count = forget(session, member)
+    runtime.caches.forget_person(caller.team_id, caller.user_id)  # any facilitator rights went too
     if member is None:
         text = runtime.texts.get("me.not_member", locale_for(runtime, caller.team_id, caller.user_id))
         respond(text=text, replace_original=True)

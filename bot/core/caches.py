@@ -61,6 +61,11 @@ class Caches:
     prepared: set[str] = field(default_factory=set)
     # (team, user) -> True: a facilitator there. Positives only, briefly.
     facilitators: Expiring[tuple[str, str], bool] = field(default_factory=lambda: Expiring(RIGHTS_SECONDS))
+    # team -> the facilitators stored for it (only ever added to, but forget-me removes one):
+    # briefly, and dropped at once when this process changes them.
+    stored_facilitators: Expiring[str, frozenset[str]] = field(
+        default_factory=lambda: Expiring(RIGHTS_SECONDS)
+    )
     # (team, user) -> the person as Slack described them through that workspace's token.
     profiles: Expiring[tuple[str, str], SlackProfile] = field(
         default_factory=lambda: Expiring(RIGHTS_SECONDS)
@@ -74,6 +79,13 @@ class Caches:
             self.prepared.discard(team_id)
         for cache in (self.facilitators, self.profiles, self.insiders):
             cache.forget(lambda key: key[0] != team_id)
+        self.stored_facilitators.forget(lambda key: key != team_id)
+
+    def forget_person(self, team_id: str, user_id: str) -> None:
+        """Their rights (and the workspace's list of facilitators) are read afresh."""
+        for cache in (self.facilitators, self.profiles, self.insiders):
+            cache.forget(lambda key: key != (team_id, user_id))
+        self.stored_facilitators.forget(lambda key: key != team_id)
 
     def mark_prepared(self, team_id: str) -> None:
         with self._lock:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, delete, func
+from sqlalchemy import Integer, bindparam, case, delete, func
 from sqlmodel import Session, col, select
 
 from bot.slack.directory import SlackProfile
@@ -23,6 +23,37 @@ from storage.models import (
 DEFAULT_PAUSE_WEEKS = 2
 MAX_PAUSE_WEEKS = 52
 
+# Statements every member command runs, built once with bound parameters: building a SQLAlchemy
+# statement costs several times what running the cached SQL does.
+_TEAM, _USER, _MEMBER = bindparam("team_id"), bindparam("user_id"), bindparam("member_id")
+_MEMBER_BY_USER = select(Member).where(Member.team_id == _TEAM, Member.user_id == _USER)
+_RECENT_ANSWERS = (
+    select(Answer)
+    .where(Answer.member_id == _MEMBER)
+    .order_by(col(Answer.created_at).desc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_ANSWER_COUNT = select(func.count()).where(Answer.member_id == _MEMBER)
+_CHECKIN_COUNTS = select(
+    func.count(col(CheckinDelivery.sent_at)),
+    func.coalesce(func.sum(case((col(CheckinDelivery.status) == DeliveryStatus.ANSWERED, 1), else_=0)), 0),
+).where(CheckinDelivery.member_id == _MEMBER)
+_MATCH_COUNTS = (
+    select(
+        func.count(),
+        func.coalesce(
+            func.sum(
+                case((col(MatchMember.met).is_not(None) | col(MatchMember.helped).is_not(None), 1), else_=0)
+            ),
+            0,
+        ),
+    )
+    .select_from(MatchMember)
+    .join(MatchGroup, col(MatchGroup.id) == MatchMember.group_id)
+    .where(MatchMember.member_id == _MEMBER, col(MatchGroup.intro_sent_at).is_not(None))
+)
+_AVOID_COUNT = select(func.count()).where(MatchAvoid.member_id == _MEMBER)
+
 
 def language_of(member: Member) -> str:
     """The locale every text for this member is looked up in: the language they chose in App
@@ -31,7 +62,7 @@ def language_of(member: Member) -> str:
 
 
 def get_member(session: Session, team_id: str, user_id: str) -> Member | None:
-    return session.exec(select(Member).where(Member.team_id == team_id, Member.user_id == user_id)).first()
+    return session.exec(_MEMBER_BY_USER, params={"team_id": team_id, "user_id": user_id}).first()
 
 
 def join(session: Session, workspace: Workspace, profile: SlackProfile, now: datetime) -> tuple[Member, str]:
@@ -155,14 +186,7 @@ def roster(session: Session, team_id: str, limit: int) -> list[Member]:
 
 
 def recent_answers(session: Session, member: Member, limit: int = 5) -> list[Answer]:
-    return list(
-        session.exec(
-            select(Answer)
-            .where(Answer.member_id == member.id)
-            .order_by(col(Answer.created_at).desc())
-            .limit(limit)
-        ).all()
-    )
+    return list(session.exec(_RECENT_ANSWERS, params={"member_id": member.id, "limit": limit}).all())
 
 
 def count_by_status(session: Session, team_id: str) -> dict[str, int]:
@@ -223,21 +247,9 @@ class Footprint:
 
 
 def footprint(session: Session, member: Member) -> Footprint:
-    answers = session.exec(select(func.count()).where(Answer.member_id == member.id)).one()
-    sent, answered = session.exec(
-        select(
-            func.count(col(CheckinDelivery.sent_at)),
-            func.coalesce(
-                func.sum(case((col(CheckinDelivery.status) == DeliveryStatus.ANSWERED, 1), else_=0)), 0
-            ),
-        ).where(CheckinDelivery.member_id == member.id)
-    ).one()
-    said = col(MatchMember.met).is_not(None) | col(MatchMember.helped).is_not(None)
-    matches, followups = session.exec(
-        select(func.count(), func.coalesce(func.sum(case((said, 1), else_=0)), 0))
-        .select_from(MatchMember)
-        .join(MatchGroup, col(MatchGroup.id) == MatchMember.group_id)
-        .where(MatchMember.member_id == member.id, col(MatchGroup.intro_sent_at).is_not(None))
-    ).one()
-    avoided = session.exec(select(func.count()).where(MatchAvoid.member_id == member.id)).one()
+    params = {"member_id": member.id}
+    answers = session.exec(_ANSWER_COUNT, params=params).one()
+    sent, answered = session.exec(_CHECKIN_COUNTS, params=params).one()
+    matches, followups = session.exec(_MATCH_COUNTS, params=params).one()
+    avoided = session.exec(_AVOID_COUNT, params=params).one()
     return Footprint(int(answers), int(sent), int(answered), int(matches), int(followups), int(avoided))

@@ -78,9 +78,12 @@ def is_facilitator(runtime: Runtime, team_id: str, user_id: str) -> bool:
     key = (team_id, user_id)
     if runtime.caches.facilitators.get(key):
         return True
-    with runtime.db.session() as session:
-        stored = user_id in facilitator_ids(session, team_id, runtime.settings)
-    if not stored:
+    stored = runtime.caches.stored_facilitators.get(team_id)
+    if stored is None:
+        with runtime.db.session() as session:
+            stored = frozenset(facilitator_ids(session, team_id, runtime.settings))
+        runtime.caches.stored_facilitators.put(team_id, stored)
+    if user_id not in stored:
         profile = profile_in(runtime, team_id, user_id)
         # Fail closed: if Slack can't vouch for an admin of *this* workspace, they are not one.
         if profile is None or not _admin_of(profile, team_id):

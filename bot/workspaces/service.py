@@ -61,7 +61,7 @@ def prepare_workspace(runtime: Runtime, team_id: str, name: str, installer: str 
         taxonomy.ensure_seeded(session, team_id, runtime.texts)
         if installer:
             add_facilitator(session, team_id, installer, added_by=installer, now=runtime.clock.now())
-    runtime.resume_sending(team_id)  # a reinstall brings a working token
+    runtime.resume_sending(team_id)  # a reinstall brings a working token (and empties the caches)
     runtime.caches.mark_prepared(team_id)
 
 
@@ -153,6 +153,15 @@ def set_schedule(
 def facilitator_ids(session: Session, team_id: str, settings: Settings) -> set[str]:
     stored = session.exec(select(Facilitator.user_id).where(Facilitator.team_id == team_id)).all()
     return set(stored) | set(settings.facilitators)
+
+
+def grant_facilitator(runtime: Runtime, team_id: str, user_id: str, added_by: str) -> bool:
+    """`/convene facilitators add`: stored, and this process's copy of the list dropped."""
+    with runtime.db.session() as session:
+        ready_workspace(runtime, session, team_id)
+        added = add_facilitator(session, team_id, user_id, added_by, runtime.clock.now())
+    runtime.caches.forget_person(team_id, user_id)
+    return added
 
 
 def add_facilitator(session: Session, team_id: str, user_id: str, added_by: str, now: datetime) -> bool:

@@ -6,7 +6,6 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from slack_bolt import BoltContext
 
 from bot.core.clock import ManualClock
 from bot.core.texts import Texts
@@ -50,18 +49,19 @@ def test_a_home_setting_listener_changes_the_member_and_republishes_home(slack: 
     assert TEXTS.get("home.notice_matching_off") in str(slack.api.published_home(PLAIN))
 
 
-def test_a_subcommand_runs_through_the_router_function_alone(slack: LocalSlack, clock: ManualClock) -> None:
+def test_the_slash_command_listener_runs_a_subcommand_from_its_table(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
     slack.command(PLAIN, "join")
     ack, respond = Recorder(), Recorder()
-    commands.run_subcommand(
+    commands.convene(
         ack=ack,
         body={"text": "pause 3", "channel_id": "C0GENERAL"},
         respond=respond,
         client=slack.client,
-        context=BoltContext(),
         caller=Caller(slack.team_id, PLAIN),
         runtime=slack.runtime,
-        handler=member_commands.pause,
+        table={"pause": member_commands.pause},
     )
     assert len(ack.calls) == 1 and len(respond.calls) == 1
     with slack.db.session() as session:

@@ -66,6 +66,8 @@ def check_workspace(
     if problem is not None:
         return _refuse(runtime, body, context, problem.fields, guest=problem.guest)
     user_id = context.user_id or ""
+    if not isinstance(user_id, str):  # a person named by something other than an id
+        return _refuse(runtime, body, context, ("user",), guest=False)
     if user_id and user_id != context.bot_user_id:
         belonging = authz.belongs(runtime, team_id, user_id)
         if belonging is not authz.Belonging.YES:

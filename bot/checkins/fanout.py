@@ -1,7 +1,9 @@
 """Sending check-ins and reminders: the only part of check-ins that talks to Slack."""
 
+import itertools
 import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -26,8 +28,9 @@ PERMANENT_ERRORS = frozenset(
      "cannot_dm_bot", "is_bot", "invalid_blocks", "msg_too_long", "no_text"}
 )  # fmt: skip
 PROFILE_SYNC_EVERY = 12 * 3600  # seconds; users.list is cheap, but not per tick
-# Sends between two looks in the database at whether the workspace is still installed (an
-# uninstall another instance saw); this process's own stop flag is checked before every send.
+# Every this many sends of a round, one look in the database at whether the workspace is still
+# installed (an uninstall another instance saw); this process's own stop flag is checked
+# before every send, and costs nothing.
 SEND_BATCH = 20
 
 
@@ -89,13 +92,10 @@ def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:
         if not runtime.may_send(team):
             continue
         lane = lane_for(runtime, team)
-        for start in range(0, len(delivery_ids), SEND_BATCH):
-            if not runtime.serves(team, fresh=True):
-                break  # uninstalled mid-round: the rest stay unsent
-            batch = delivery_ids[start : start + SEND_BATCH]
-            for outcome in lane.run_all(partial(_send_checkin, runtime, lane, team), batch):
-                if outcome:
-                    setattr(report, outcome, getattr(report, outcome) + 1)
+        sends = itertools.count()
+        for outcome in lane.run_all(partial(_send_checkin, runtime, lane, team, sends), delivery_ids):
+            if outcome:
+                setattr(report, outcome, getattr(report, outcome) + 1)
     report.seconds = time.perf_counter() - started
     if due:
         log.info(
@@ -126,11 +126,16 @@ def _by_team(runtime: Runtime, delivery_ids: list[int]) -> dict[str, list[int]]:
     return grouped
 
 
-def _send_checkin(runtime: Runtime, lane: pacing.Lane, team_id: str, delivery_id: int) -> str | None:
+def _send_checkin(
+    runtime: Runtime, lane: pacing.Lane, team_id: str, sends: Iterator[int], delivery_id: int
+) -> str | None:
     # Runs on a worker thread with sessions of its own, and holds no database connection
     # while it waits for its turn or for Slack.
     if not runtime.leadership.sending_allowed():
         return None  # this instance lost the scheduler lease: the new leader sends the rest
+    if next(sends) % SEND_BATCH == 0 and not runtime.serves(team_id, fresh=True):
+        # Uninstalled since the round began, as another instance may have seen.
+        runtime.stop_sending(team_id, "its installation is gone")
     if not runtime.may_send(team_id):
         return None  # uninstalled (or its token refused) since the round began
     now = runtime.clock.now()

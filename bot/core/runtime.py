@@ -71,16 +71,16 @@ class Runtime:
     # ------------------------------------------------------------ stopping at once
 
     def stop_sending(self, team_id: str, reason: str) -> None:
-        """Slack refused the workspace's token (`reason`, e.g. token_revoked), or it
-        uninstalled: nothing more is sent there by this process, starting with the next call
-        of any fan-out in flight. One log line, however many senders notice."""
+        """Slack refused the workspace's token, or it uninstalled (`reason` says which, for
+        the log): nothing more is sent there by this process, starting with the next call of
+        any fan-out in flight. One log line, however many senders notice."""
         with self._stop_lock:
             first = team_id not in self._stopped
             self._stopped[team_id] = reason
         self.caches.forget_workspace(team_id)
         if first:
             log.warning(
-                "workspace %s: Slack said %s; nothing more is sent there until Convene is installed again",
+                "workspace %s: %s; nothing more is sent there until Convene is installed again",
                 team_id,
                 reason,
             )
@@ -95,7 +95,7 @@ class Runtime:
         """Whether Slack's error says the workspace's token is dead (revoked, uninstalled,
         deactivated); if so, nothing more is sent there. Senders call this on every error."""
         if isinstance(exc, SlackClientError) and is_revoked(exc):
-            self.stop_sending(team_id, error_code(exc))
+            self.stop_sending(team_id, f"Slack answered {error_code(exc)}")
             return True
         return False
 

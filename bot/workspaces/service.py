@@ -99,7 +99,7 @@ def uninstall(runtime: Runtime, team_id: str, notice: str) -> bool:
     else:
         log.warning("%s for workspace %s ignored: Slack still accepts its token", notice, team_id)
         return False
-    runtime.stop_sending(team_id, notice)
+    runtime.stop_sending(team_id, f"Slack confirmed {notice}")
     if runtime.installations is not None:
         runtime.installations.uninstall(team_id)
     return True

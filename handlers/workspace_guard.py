@@ -60,7 +60,7 @@ def check_workspace(
         log.warning("refused a request without an authorized workspace")
         return BoltResponse(status=200, body="")
     team_id = authorized.team_id or ""
-    if not team_id or not _served(runtime, team_id, body):
+    if not team_id or not _served(runtime, team_id):
         return _refuse(runtime, body, context, ("authorized workspace",), guest=False)
     problem = workspace_fields.disagreement(body, team_id, authorized.enterprise_id)
     if problem is not None:
@@ -78,10 +78,12 @@ def check_workspace(
     return next_()
 
 
-def _served(runtime: Runtime, team_id: str, body: dict[str, Any]) -> bool:
+def _served(runtime: Runtime, team_id: str) -> bool:
+    """With one bot token, only the workspace it belongs to. Distributed, Bolt has already
+    found this workspace's installation (or it is an uninstall notice, checked with Slack)."""
     if runtime.installations is None and runtime.home_team_id is not None:
         return team_id == runtime.home_team_id
-    return True  # distributed: Bolt found this workspace's installation (or it is an uninstall notice)
+    return True
 
 
 def _refuse(

@@ -59,10 +59,13 @@ def check_workspace(
         # Bolt answers URL verification and SSL checks itself; nothing else may pass unauthorized.
         log.warning("refused a request without an authorized workspace")
         return BoltResponse(status=200, body="")
-    team_id = authorized.team_id or ""
-    if not team_id or not _served(runtime, team_id):
+    # From auth.test, except for the notices Bolt passes without a token (read from the
+    # payload then, so anything at all).
+    team_id = authorized.team_id
+    if not isinstance(team_id, str) or not team_id or not _served(runtime, team_id):
         return _refuse(runtime, body, context, ("authorized workspace",), guest=False)
-    problem = workspace_fields.disagreement(body, team_id, authorized.enterprise_id)
+    enterprise_id = authorized.enterprise_id if isinstance(authorized.enterprise_id, str) else None
+    problem = workspace_fields.disagreement(body, team_id, enterprise_id)
     if problem is not None:
         return _refuse(runtime, body, context, problem.fields, guest=problem.guest)
     user_id = context.user_id or ""

@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.app.logging_setup import configure
-from bot.core.config import ConfigError, Settings
+from bot.core.config import ConfigError, Settings, reveal
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -132,7 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(args.env_file)
     settings.require("slack_bot_token", "slack_app_token")
     _, app, scheduler = _start(settings)
-    handler = SocketModeHandler(app, settings.slack_app_token)
+    handler = SocketModeHandler(app, reveal(settings.slack_app_token))
     _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), handler.close()))
     log.info("Convene is running over Socket Mode")
     handler.start()
@@ -165,10 +165,10 @@ def _start(settings: Settings, distributed: bool = False) -> tuple["Runtime", "A
         app = build_distributed_app(runtime)
         log.info("distributed mode: install Convene in a workspace at /slack/install")
     else:
-        client = build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+        client = build_web_client(reveal(settings.slack_bot_token), settings.slack_api_base_url)
         runtime = build_runtime(settings, client=client)
         bootstrap_workspace(runtime, client)
-        app = build_bolt_app(runtime, client, settings.slack_signing_secret)
+        app = build_bolt_app(runtime, client, reveal(settings.slack_signing_secret))
     scheduler = build_scheduler(runtime, settings.tick_seconds)
     scheduler.start()
     return runtime, app, scheduler

@@ -2,14 +2,13 @@
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.config import Settings
+from bot.core.config import Settings, reveal
 from bot.core.installations import STATE_TTL_SECONDS, Installations
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
@@ -50,7 +49,7 @@ def build_runtime(
         installations = Installations(settings, db)
         client_for = installations.client_for
     else:
-        single = client or build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+        single = client or build_web_client(reveal(settings.slack_bot_token), settings.slack_api_base_url)
         client_for = lambda _team_id: single  # noqa: E731  (one workspace, one client)
     return Runtime(
         settings=settings,
@@ -94,7 +93,7 @@ def build_distributed_app(runtime: Runtime, *, state_ttl_seconds: int = STATE_TT
         # No token: each request gets its workspace's. The client still carries the API base
         # URL and retry policy that Bolt copies into those clients and uses for oauth.v2.access.
         client=build_web_client(None, settings.slack_api_base_url),
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=reveal(settings.slack_signing_secret),
         oauth_settings=installations.oauth_settings(on_installed, state_ttl_seconds=state_ttl_seconds),
         user_facing_authorize_error_message=runtime.texts.get("install.not_installed"),
         logger=logging.getLogger("convene.bolt"),
@@ -143,4 +142,4 @@ def _per_workspace_only(settings: Settings) -> Settings:
             "/convene facilitators add in each workspace",
             ", ".join(ignored),
         )
-    return replace(settings, coordinator_channel=None, facilitators=frozenset())
+    return settings.model_copy(update={"coordinator_channel": None, "facilitators": frozenset()})

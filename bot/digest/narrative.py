@@ -8,7 +8,7 @@ import re
 import tomllib
 from importlib import resources
 
-from bot.core.config import Settings
+from bot.core.config import Settings, reveal
 from bot.core.texts import Texts
 from bot.digest.blocks import percent
 from bot.digest.model import Digest
@@ -97,7 +97,7 @@ def _ask_llm(settings: Settings, given: dict[str, object]) -> str:
 
     prompts = tomllib.loads(resources.files("prompts").joinpath("llm.toml").read_text("utf-8"))["digest"]
     client = OpenAI(
-        api_key=settings.openai_api_key or "not-needed",
+        api_key=reveal(settings.openai_api_key) or "not-needed",
         base_url=settings.openai_base_url,
         timeout=20.0,
         max_retries=1,

@@ -133,9 +133,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     settings.require("slack_bot_token", "slack_app_token")
     _, app, scheduler = _start(settings)
     handler = SocketModeHandler(app, reveal(settings.slack_app_token))
-    _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), handler.close()))
+    _stop_on_sigterm(lambda: scheduler.shutdown(wait=False), handler.close)
     log.info("Convene is running over Socket Mode")
-    handler.start()
+    handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
     return 0
 
 
@@ -150,7 +150,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.require("slack_bot_token", "slack_signing_secret")
     runtime, app, scheduler = _start(settings, distributed=settings.distributed)
     server = HttpServer(app, runtime.db, host=args.host, port=args.port)
-    _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), server.stop()))
+    _stop_on_sigterm(lambda: scheduler.shutdown(wait=False), server.stop)
     server.serve_forever()
     return 0
 
@@ -174,9 +174,10 @@ def _start(settings: Settings, distributed: bool = False) -> tuple["Runtime", "A
     return runtime, app, scheduler
 
 
-def _stop_on_sigterm(stop: Callable[[], object]) -> None:
+def _stop_on_sigterm(*stops: Callable[[], object]) -> None:
     def handle(_signum: int, _frame: object) -> None:
-        stop()
+        for stop in stops:
+            stop()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handle)

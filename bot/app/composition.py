@@ -1,6 +1,7 @@
 """The composition root: settings + database + Slack client -> runtime -> Bolt app."""
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
@@ -44,6 +45,7 @@ def build_runtime(
     if upgrade:
         migrate.upgrade(db.engine)
     installations: Installations | None = None
+    client_for: Callable[[str], WebClient]
     if client is None and settings.distributed:
         settings = _per_workspace_only(settings)
         installations = Installations(settings, db)
@@ -107,7 +109,7 @@ def bootstrap_workspace(runtime: Runtime, client: WebClient) -> str:
     """Learn which workspace the token belongs to and make sure it has settings and a
     taxonomy before the first check-in."""
     identity = client.auth_test()
-    team_id = identity["team_id"]
+    team_id: str = identity["team_id"]
     prepare_workspace(runtime, team_id, identity.get("team") or "")
     log.info("connected to workspace %s as %s", team_id, identity.get("user_id"))
     return team_id

@@ -91,7 +91,7 @@ def rank(stats: list[PainStats], all_answers: int) -> list[Session_]:
 def draft(session: Session, team_id: str, now: datetime) -> Agenda:
     since, recent_since = now - timedelta(weeks=WINDOW_WEEKS), now - timedelta(weeks=RECENT_WEEKS)
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             PainPoint.slug,
             PainPoint.name,
             Answer.created_at,

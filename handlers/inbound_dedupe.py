@@ -27,7 +27,7 @@ def register(app: App, runtime: Runtime) -> None:
 
     @app.middleware
     def process_once(
-        req: BoltRequest, body: dict[str, Any], next_: Callable[[], None]
+        req: BoltRequest, body: dict[str, Any], next_: Callable[[], BoltResponse]
     ) -> BoltResponse | None:
         key = inbound_dedupe.request_key(body) if isinstance(body, dict) else None
         _log_retry(req, key)

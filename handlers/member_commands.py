@@ -1,5 +1,7 @@
 """Subcommands anyone can run: help, join, pause, resume, leave, me."""
 
+from typing import Any
+
 from bot.core import schedule
 from bot.members import service as members
 from bot.members import settings as member_settings
@@ -105,7 +107,7 @@ def me(req: CommandRequest) -> None:
 
 def _me_blocks(
     req: CommandRequest, member: Member, stored: members.Footprint, latest: list[Answer]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Every field of the member's row and a count of every other kind of row about them."""
     texts, loc = req.runtime.texts, members.language_of(member)
     unset = req.t("me.unknown_value", loc)

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     tag.add_argument("--file", help="a CSV with a 'text' column ('-' for standard input)")
     tag.set_defaults(func=cmd_tag)
 
+    tables = sub.add_parser(
+        "tables", help="seat a convening by shared pain point (CSV in, JSON or Markdown out)"
+    )
+    _add_tables_arguments(tables)
+    tables.set_defaults(func=cmd_tables)
+
     export = sub.add_parser("export", help="CSV files of check-ins, their tags and matches")
     export.add_argument("--since", metavar="YYYY-MM-DD", help="first day to include (UTC)")
     export.add_argument("--until", metavar="YYYY-MM-DD", help="last day to include (UTC)")
@@ -96,6 +102,23 @@ def cmd_tag(args: argparse.Namespace) -> int:
         return tag_cli.run(settings, args.text, args.file, sys.stdout)
     except (OSError, tag_cli.TagInputError) as exc:
         print(f"convene tag: {exc}", file=sys.stderr)
+        return 2
+
+
+def _add_tables_arguments(parser: argparse.ArgumentParser) -> None:
+    from bot.app.tables_cli import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from bot.app import tables_cli
+    from bot.convenings import attendees
+
+    try:
+        return tables_cli.command(args, sys.stdout)
+    except (tables_cli.TablesInputError, attendees.AttendeesError) as exc:
+        print(f"convene tables: {exc}", file=sys.stderr)
         return 2
 
 

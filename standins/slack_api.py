@@ -391,6 +391,7 @@ class SlackStandIn:
         # check what an app does while Slack has not answered (e.g. that it acked already).
         self._gate = threading.Condition()
         self._gate_open = True
+        self._gated: frozenset[str] | None = None  # the methods held; None: every method
         self._held = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -676,10 +677,12 @@ class SlackStandIn:
         with self._lock:
             self._app_token, self._socket_mode_url = app_token, connection_url
 
-    def hold_calls(self) -> None:
-        """Every API call from now on waits, unanswered, until release_calls()."""
+    def hold_calls(self, *methods: str) -> None:
+        """Every call of `methods` (of any method if none given) from now on waits,
+        unanswered, until release_calls()."""
         with self._gate:
             self._gate_open = False
+            self._gated = frozenset(methods) or None
 
     def release_calls(self) -> None:
         with self._gate:
@@ -748,10 +751,11 @@ class SlackStandIn:
 
     def _serve_api(self, method: str, query: str, headers: _Headers, body: bytes) -> _Reply:
         with self._gate:
-            self._held += 1
-            self._gate.notify_all()
-            self._gate.wait_for(lambda: self._gate_open)
-            self._held -= 1
+            if not self._gate_open and (self._gated is None or method in self._gated):
+                self._held += 1
+                self._gate.notify_all()
+                self._gate.wait_for(lambda: self._gate_open)
+                self._held -= 1
         received = time.time()
         delay = self._latency + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
         if delay:

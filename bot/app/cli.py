@@ -150,7 +150,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    # websocket-client's adapter, not Bolt's default built-in one: the built-in client (slack-sdk
+    # 3.48) loops on a connection the network dropped without a close frame, spinning a core
+    # and taking ~40 s to notice; this one reconnects at once (tests/e2e/test_cli_run.py).
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
     settings = Settings.from_env(args.env_file)
     settings.require("slack_bot_token", "slack_app_token")

@@ -4,7 +4,6 @@ The quality floors below were MEASURED with benchmarks/tagger_comparison.py on
 tests/data/challenges-dev.csv and rounded down to two decimals; they were not chosen. A change
 that lowers them is a regression to explain, not a number to edit."""
 
-import time
 import tomllib
 from dataclasses import replace
 from pathlib import Path
@@ -107,11 +106,10 @@ def test_odd_input_returns_a_list_and_never_raises(tagger, seeds, text):
     assert all(isinstance(t, Tag) and 0.0 <= t.confidence <= 1.0 for t in result[0])
 
 
-def test_a_20000_character_answer_is_tagged_quickly(tagger, seeds):
+def test_a_20000_character_answer_is_tagged(tagger, seeds):
+    # How fast: benchmarks/offline_tagger_limits.py.
     text = ("Our budget was cut after the election and the team left. " * 400)[:20_000]
-    started = time.perf_counter()
     tags = tag_one(tagger, text, seeds)
-    assert time.perf_counter() - started < 1.0
     assert {"funding", "changing_environment"} <= slugs_of(tags)
 
 
@@ -191,11 +189,11 @@ def test_tagging_is_deterministic_and_independent_of_taxonomy_order(seeds):
     assert OfflineTagger().tag(texts, list(reversed(seeds))) == first
 
 
-def test_loading_is_fast():
+def test_the_shipped_lexicon_has_cues_for_every_seeded_pain_point(seeds):
+    # How fast it loads: benchmarks/offline_tagger_limits.py.
     text = (Path(__file__).parents[1] / "bot" / "tagging" / "lexicon.toml").read_text(encoding="utf-8")
-    started = time.perf_counter()
-    _load_lexicon(tomllib.loads(text))
-    assert time.perf_counter() - started < 1.0
+    lexicon = _load_lexicon(tomllib.loads(text))
+    assert all(lexicon.cues.get(seed.slug) for seed in seeds)
 
 
 # --- the measures ----------------------------------------------------------------------------------

@@ -65,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
     tag.add_argument("--file", help="a CSV with a 'text' column ('-' for standard input)")
     tag.set_defaults(func=cmd_tag)
 
+    tables = sub.add_parser(
+        "tables", help="seat a convening by shared pain point (CSV in, JSON or Markdown out)"
+    )
+    _add_tables_arguments(tables)
+    tables.set_defaults(func=cmd_tables)
+
     export = sub.add_parser("export", help="CSV files of check-ins, their tags and matches")
     export.add_argument("--since", metavar="YYYY-MM-DD", help="first day to include (UTC)")
     export.add_argument("--until", metavar="YYYY-MM-DD", help="last day to include (UTC)")
@@ -99,6 +105,23 @@ def cmd_tag(args: argparse.Namespace) -> int:
         return 2
 
 
+def _add_tables_arguments(parser: argparse.ArgumentParser) -> None:
+    from bot.app.tables_cli import add_arguments
+
+    add_arguments(parser)
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from bot.app import tables_cli
+    from bot.convenings import attendees
+
+    try:
+        return tables_cli.command(args, sys.stdout)
+    except (tables_cli.TablesInputError, attendees.AttendeesError) as exc:
+        print(f"convene tables: {exc}", file=sys.stderr)
+        return 2
+
+
 def cmd_export(args: argparse.Namespace) -> int:
     from datetime import date
 
@@ -127,7 +150,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    # websocket-client's adapter, not Bolt's default built-in one: the built-in client (slack-sdk
+    # 3.48) loops on a connection the network dropped without a close frame, spinning a core
+    # and taking ~40 s to notice; this one reconnects at once (tests/e2e/test_cli_run.py).
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
     settings = Settings.from_env(args.env_file)
     settings.require("slack_bot_token", "slack_app_token")

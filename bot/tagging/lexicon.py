@@ -86,9 +86,12 @@ class _Index:
 
     def match(self, cue: Cue) -> tuple[int, ...] | None:
         """The positions of the first occurrence of `cue`, or None."""
-        candidates = [self.find(step) for step in cue.steps]
-        if any(not c for c in candidates):
-            return None
+        candidates: list[list[int]] = []
+        for step in cue.steps:  # most cues fail on their first word: stop there
+            found = self.find(step)
+            if not found:
+                return None
+            candidates.append(found)
 
         def extend(k: int, previous: int) -> tuple[int, ...] | None:
             if k == len(cue.steps):

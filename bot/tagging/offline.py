@@ -34,6 +34,7 @@ log = logging.getLogger("convene.tagging")
 EMBED_THRESHOLD = 0.3
 EMBED_MARGIN = 0.05
 EMBED_SECOND = 0.7  # what the embedding needs to add a pain point beside the lexicon's
+NEAREST_FLOOR = 0.25  # below the 5th percentile of a right pain point's similarity on the dev set
 NONE_GAP = 0.0  # nearer to a pain point's examples than to the "none" phrases
 
 _DEFAULT = object()
@@ -190,6 +191,7 @@ class OfflineTagger:
                     s.embedding >= needed
                     and s.embedding >= best - EMBED_MARGIN
                     and s.nearest > s.nearest_none + NONE_GAP
+                    and s.nearest >= NEAREST_FLOOR
                 )
                 if s.lexicon >= threshold or by_embedding:
                     confidence = 1.0 - (1.0 - s.lexicon) * (1.0 - s.embedding)

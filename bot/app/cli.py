@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     tag = sub.add_parser("tag", help="print the pain points the configured tagger assigns (JSON lines)")
     tag.add_argument("text", nargs="*", help="answers to tag")
     tag.add_argument("--file", help="a CSV with a 'text' column ('-' for standard input)")
+    tag.add_argument(
+        "--examples",
+        metavar="LABELLED.csv",
+        help="teach the tagger first: columns 'text' and 'pain_points' (ids separated by ';'); "
+        "an id not in the taxonomy becomes a new pain point named after it",
+    )
+    tag.add_argument(
+        "--eval",
+        metavar="LABELLED.csv",
+        help="print per pain point precision, recall and F1, macro-F1 and exact match per language",
+    )
     tag.set_defaults(func=cmd_tag)
 
     tables = sub.add_parser(
@@ -91,15 +102,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_tag(args: argparse.Namespace) -> int:
     from bot.app import tag_cli
 
-    if not args.text and not args.file:
+    if not args.text and not args.file and not args.eval:
         print(
-            'convene tag: give a text (convene tag "We have no budget") or --file answers.csv',
+            'convene tag: give a text (convene tag "We have no budget"), --file answers.csv '
+            "or --eval labelled.csv",
             file=sys.stderr,
         )
         return 2
     settings = Settings.from_env(args.env_file)
     try:
-        return tag_cli.run(settings, args.text, args.file, sys.stdout)
+        return tag_cli.run(settings, args.text, args.file, sys.stdout, args.examples, args.eval)
     except (OSError, tag_cli.TagInputError) as exc:
         print(f"convene tag: {exc}", file=sys.stderr)
         return 2

@@ -16,7 +16,7 @@ from importlib import resources
 
 from bot.convenings.seating import Table
 from bot.core.texts import Texts
-from bot.tagging.offline import words
+from bot.tagging.lexicon import words
 
 
 @dataclass(frozen=True)

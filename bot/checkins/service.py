@@ -401,7 +401,7 @@ def record_dm_answer(
         and workspace.raw_answers
         and workspace.raw_answers_since is not None
         and delivery.sent_at is not None
-        and delivery.sent_at >= workspace.raw_answers_since
+        and delivery.sent_at > workspace.raw_answers_since  # sent after the switch: it said so
     )
     inserted = insert_ignoring_duplicates(
         session,

@@ -171,6 +171,10 @@ def test_each_consent_level_reaches_exactly_the_people_it_promises(
         command(user, "help")
 
     seen = _read_everything(slack, replies, views)
+    # `help` states the same three levels and rules as the form and the App Home.
+    helped = [text_of(reply) for user, reply in replies if user == ANA and "For everyone" in text_of(reply)]
+    assert "*Counts only*: No person reads your words" in helped[0]
+    assert "*Share with my matched peers*: Your peer-match intro may quote this answer" in helped[0]
     # The loop really ran: a theme was proposed, the digest and agenda went out, files were sent.
     assert "Emerging themes proposed" in text_of(listing)
     assert seen.places_of("Weekly digest ·") == {"coordinators' channel"}

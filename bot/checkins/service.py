@@ -394,15 +394,7 @@ def record_dm_answer(
     """Store a plain DM reply, at the member's default consent level. Returns None if Slack
     re-delivered a message already stored."""
     cleaned = check_text(text, MAX_ANSWER_CHARS)
-    workspace = session.get(Workspace, member.team_id)
-    # Readable by facilitators only if the check-in the member is replying to said so.
-    told = bool(
-        workspace is not None
-        and workspace.raw_answers
-        and workspace.raw_answers_since is not None
-        and delivery.sent_at is not None
-        and delivery.sent_at > workspace.raw_answers_since  # sent after the switch: it said so
-    )
+    told = _told_readable(session, member, delivery)
     inserted = insert_ignoring_duplicates(
         session,
         Answer,
@@ -428,6 +420,20 @@ def record_dm_answer(
     _mark_answered(session, delivery, now)
     session.commit()
     return session.exec(select(Answer).where(Answer.dedupe_key == dedupe_key)).one()
+
+
+def _told_readable(session: Session, member: Member, delivery: CheckinDelivery) -> bool:
+    """Whether facilitators may read this answer: only if the workspace lets them now, and the
+    check-in it answers was sent after that was turned on, so its DM told the member so (as
+    members are told: "answers to check-ins sent since <date>")."""
+    workspace = session.get(Workspace, member.team_id)
+    return bool(
+        workspace is not None
+        and workspace.raw_answers
+        and workspace.raw_answers_since is not None
+        and delivery.sent_at is not None
+        and delivery.sent_at > workspace.raw_answers_since
+    )
 
 
 def record_modal_answer(
@@ -459,8 +465,7 @@ def record_modal_answer(
     answer.wants_match = form.wants_match
     withdrawn = answer.consent == Consent.QUOTE_ANONYMOUSLY and form.consent != Consent.QUOTE_ANONYMOUSLY
     answer.consent = Consent.parse(form.consent)
-    workspace = session.get(Workspace, member.team_id)
-    answer.readable_by_facilitators = bool(form.told_readable and workspace and workspace.raw_answers)
+    answer.readable_by_facilitators = form.told_readable and _told_readable(session, member, delivery)
     answer.updated_at = now
     session.add(answer)
     session.flush()

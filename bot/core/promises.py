@@ -16,6 +16,15 @@ from bot.core.config import Settings
 from bot.core.texts import Texts
 from storage.models import DEFAULT_RETENTION_MONTHS, Consent, Workspace
 
+__all__ = [
+    "Consent",
+    "Privacy",
+    "Promises",
+    "llm_host",
+    "readme_section",
+    "summary",
+]  # handlers take Consent here
+
 README_START = "<!-- privacy: generated from prompts/en.toml [privacy]; python -m bot.core.promises -->"
 README_END = "<!-- /privacy -->"
 

@@ -276,7 +276,7 @@ def _checkin_rows(
     end: datetime | None,
     readable: bool,
     tallies: dict[int, Tally],
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     statement = (
         select(
             Answer.id,
@@ -308,7 +308,7 @@ def _checkin_rows(
 
 def _quote_rows(
     session: Session, team: str, start: datetime | None, end: datetime | None, tallies: dict[int, Tally]
-) -> Iterator[tuple]:
+) -> Iterator[tuple[Any, ...]]:
     """Answers their authors chose to have quoted anonymously: the week and the words only,
     ordered by week and text so that not even the order links them to checkins.csv."""
     statement = (

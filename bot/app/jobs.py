@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from bot.app import recovery
-from bot.checkins import fanout
+from bot.checkins import fanout, retention
 from bot.checkins import service as checkins
 from bot.core import schedule
 from bot.core.runtime import Runtime
@@ -67,6 +67,7 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     recovery.recover_stuck(runtime, team_id)
     report = _checkins(runtime, team_id)
     _tag_answers(runtime, team_id)
+    _retention(runtime, team_id)
     _weekly_themes(runtime, team_id)
     _matching(runtime, team_id)
     _digest(runtime, team_id)
@@ -86,6 +87,18 @@ def _checkins(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     report = fanout.send_due(runtime, team_id)
     report.reminded = fanout.send_reminders(runtime, team_id)
     return report
+
+
+def _retention(runtime: Runtime, team_id: str) -> int:
+    """Once a day: delete the words of answers older than the workspace's retention period."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        if not retention.claim_run(session, team_id, now):
+            return 0
+        deleted = retention.delete_expired_texts(session, team_id, now)
+    if deleted:
+        log.info("retention: deleted the text of %d answers in %s", deleted, team_id)
+    return deleted
 
 
 def _tag_answers(runtime: Runtime, team_id: str, max_batches: int = 5) -> int:
@@ -119,7 +132,7 @@ def _weekly_themes(runtime: Runtime, team_id: str) -> int:
         key = themes.period_key(local)
         if not themes.claim_week(session, team_id, key, now):
             return 0
-        return len(themes.propose(session, team_id, key, now))
+        return len(themes.propose(session, team_id, key, now, runtime.texts))
 
 
 def _matching(runtime: Runtime, team_id: str) -> None:

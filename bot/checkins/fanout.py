@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
+from bot.core.promises import Privacy
 from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.slack import message_metadata, pacing
@@ -127,6 +128,7 @@ def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str 
             member,
             delivery_id,
             community_name(runtime, workspace, members.language_of(member)),
+            Privacy.of(workspace, runtime.settings),
         )
     try:
         response = lane.post_message(

@@ -13,6 +13,7 @@ from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
+from bot.core.promises import Privacy
 from bot.matching import service as match_service
 from bot.slack import message_metadata
 from standins.harness import LocalSlack
@@ -74,7 +75,10 @@ def _post_as_the_dead_instance(slack: LocalSlack, user_id: str, delivery_id: int
     """What the dead instance got as far as: Slack has the check-in, our database doesn't know."""
     with slack.db.session() as session:
         member = session.exec(select(Member).where(Member.user_id == user_id)).one()
-        text, blocks = checkin_blocks.checkin_message(slack.runtime.texts, member, delivery_id, "Community")
+        privacy = Privacy.of(session.get(Workspace, slack.team_id), slack.runtime.settings)
+        text, blocks = checkin_blocks.checkin_message(
+            slack.runtime.texts, member, delivery_id, "Community", privacy
+        )
     response = slack.client.chat_postMessage(
         channel=user_id, text=text, blocks=blocks, metadata=message_metadata.checkin_metadata(delivery_id)
     )

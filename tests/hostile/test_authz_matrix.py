@@ -16,7 +16,7 @@ from bot.core.texts import Texts
 from bot.tagging import themes
 from handlers import command_parser
 from standins.harness import LocalSlack, wait_for
-from storage.models import CheckinDelivery
+from storage.models import CheckinDelivery, Consent
 from tests import factories
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, PLAIN, text_of
 from tests.e2e.test_matching_flow import PEOPLE, _answer_all
@@ -28,6 +28,8 @@ TEXTS = Texts.load()
 # Valid arguments for each facilitator subcommand: what a facilitator would really type.
 VALID_ARGS = {
     "setup": f"<#{COORDINATORS}|coordinators>",
+    "setup raw-answers": "on",
+    "setup retention": "3",
     "checkin": "",
     "checkin now": "",
     "checkin schedule": '"0 8 * * tue"',
@@ -56,7 +58,7 @@ MEMBER_SURFACES = {
     "action": {"checkin_answer", "checkin_edit", "checkin_details", "checkin_skip", "checkin_pause",
                "profile_open", "forget_me_confirm", "match_met", "match_not_met", "match_helped",
                "match_not_helped", "home_join", "home_resume", "home_pause_until", "home_matching",
-               "home_quote_consent", "home_language", "home_frequency"},
+               "home_consent_default", "home_language", "home_frequency"},
     "view": {"checkin_modal", "profile_modal"},
 }  # fmt: skip
 WRITE_CALLS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "files.completeUploadExternal",
@@ -102,7 +104,7 @@ def community(slack: LocalSlack) -> dict[str, Any]:
     slack.command(PLAIN, "join")
     now = slack.runtime.clock.now()
     factories.answers(slack.db, [f"Access to information requests pile up, case {i}" for i in range(4)],
-                      now, consent=True, team_id=slack.team_id)  # fmt: skip
+                      now, consent=Consent.QUOTE_ANONYMOUSLY, team_id=slack.team_id, authors=4)  # fmt: skip
     with slack.db.session() as session:
         from bot.tagging import pipeline
 

@@ -9,6 +9,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.convenings import blocks as convening_blocks
+from bot.convenings import service as convenings
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from bot.digest.community_stats import CommunityStats, community_stats
@@ -64,6 +66,7 @@ def home_view(
         member = members.get_member(session, team_id, user_id)
         answers = tagged_answers(session, member) if member else []
         matches = past_matches(session, member) if member else []
+        coming = convenings.for_home(session, member, runtime.clock.now()) if member else []
     loc = locale_for(client, user_id, member)
     out: Blocks = [
         blocks.header(texts.get("home.header", loc)),
@@ -76,6 +79,8 @@ def home_view(
     else:
         status = member_settings.status_label(texts, member, loc)
         out.append(blocks.section(texts.get("home.status", loc, status=status, tz=member.tz)))
+        if member.status != MemberStatus.LEFT:
+            out += convening_blocks.home_blocks(texts, loc, coming)
         out += _recent(texts, loc, answers)
         out += _matches(texts, loc, matches)
         out += settings_blocks(texts, loc, member)

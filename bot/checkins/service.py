@@ -16,6 +16,8 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Convening,
+    ConveningStatus,
     DeliveryStatus,
     Member,
     MemberStatus,
@@ -317,6 +319,14 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
         )
         .values(reminder_sent_at=now),
     )
+
+
+def ahead_of(session: Session, delivery: CheckinDelivery) -> str | None:
+    """The name of the convening this check-in asks ahead of (pre-engagement), if any."""
+    if delivery.convening_id is None:
+        return None
+    convening = session.get(Convening, delivery.convening_id)
+    return convening.name if convening is not None and convening.status == ConveningStatus.PLANNED else None
 
 
 # ---------------------------------------------------------------- answers

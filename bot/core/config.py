@@ -33,6 +33,8 @@ class Settings:
     coordinator_channel: str | None = None
     facilitators: frozenset[str] = field(default_factory=frozenset)
     timezone: str = "UTC"
+    # Scheduled check-ins this many weeks before a convening ask ahead of it (new workspaces).
+    pre_engagement_weeks: int = 3
     # Several instances (bot.core.leadership): how often each ticks, how long the leader's lease
     # lasts without renewal, and after how long a send left half-done by a dead instance is
     # checked with Slack and settled. Longer than any one Slack call with its retries.
@@ -64,6 +66,7 @@ class Settings:
             coordinator_channel=get("CONVENE_COORDINATOR_CHANNEL") or None,
             facilitators=parse_user_list(get("CONVENE_FACILITATORS", "")),
             timezone=get("CONVENE_TIMEZONE") or "UTC",
+            pre_engagement_weeks=_weeks("CONVENE_PRE_ENGAGEMENT_WEEKS", 3),
             tick_seconds=_seconds("CONVENE_TICK_SECONDS", 15),
             lease_seconds=_seconds("CONVENE_LEASE_SECONDS", 40),
             recover_after_seconds=_seconds("CONVENE_RECOVER_AFTER_SECONDS", 300),
@@ -115,6 +118,15 @@ def _seconds(name: str, default: int) -> int:
         return default
     if not raw.isdigit() or int(raw) < 1:
         raise ConfigError(f"{name}={raw!r} must be a whole number of seconds, 1 or more.")
+    return int(raw)
+
+
+def _weeks(name: str, default: int, maximum: int = 12) -> int:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit() or int(raw) > maximum:
+        raise ConfigError(f"{name}={raw!r} must be a whole number of weeks from 0 (off) to {maximum}.")
     return int(raw)
 
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.convenings import service as convenings
 from bot.convenings.roleplay import own_roles
 from bot.core.clock import ManualClock
 from standins.harness import LocalSlack, wait_for
@@ -176,6 +177,12 @@ def test_members_who_are_not_facilitators_are_refused_and_nothing_is_stored(slac
     assert _rows(slack, ConveningMessage) == []
 
 
+def test_help_tells_facilitators_about_convenings(slack: LocalSlack) -> None:
+    shown = text_of(slack.command(FACILITATOR, "help"))
+    assert '`/convene convening add "<name>" YYYY-MM-DD [place]`' in shown
+    assert "`/convene convening tables [size]`" in shown and "`/convene convening invite`" in shown
+
+
 # ---------------------------------------------------------------- invitations and RSVPs
 
 
@@ -211,6 +218,27 @@ def test_invitations_go_to_each_member_once_and_the_buttons_record_the_answer(sl
     assert answers == {"UCONV0001": "going", "UCONV0002": "not_going", "UCONV0003": "not_going"}
     assert "2 going" not in text_of(slack.command(FACILITATOR, "convening"))
     assert "4 invited · 1 going · 2 not this time" in text_of(slack.command(FACILITATOR, "convening"))
+
+
+def test_cancelling_tells_those_going_once_and_drops_what_was_not_sent(slack: LocalSlack) -> None:
+    people = dict(list(PEOPLE.items())[:3])
+    _join(slack, people)
+    slack.command(FACILITATOR, f'convening add "{NAME}" 2027-03-10 Tbilisi')
+    slack.command(FACILITATOR, "convening invite")
+    _rsvp_all(slack, ["UCONV0001", "UCONV0003"])
+    _join(slack, {"UCONV0004": PEOPLE["UCONV0004"]})
+    with slack.db.session() as session:  # an invitation planned but not yet sent when it is cancelled
+        convenings.plan_invites(session, session.exec(select(Convening)).one(), slack.runtime.clock.now())
+    reply = text_of(slack.command(FACILITATOR, "convening cancel"))
+    assert f"Cancelled *{NAME}*" in reply and "2 members who said Going were told" in reply
+    slack.tick()
+    slack.tick()
+    assert len(_sent(slack, "UCONV0001", "has been cancelled")) == 1
+    assert len(_sent(slack, "UCONV0003", "se canceló")) == 1
+    assert _sent(slack, "UCONV0002", "cancel") == []
+    assert _invites(slack, "UCONV0004") == []
+    late = next(m for m in _rows(slack, ConveningMessage) if _member_ids(slack)[m.member_id] == "UCONV0004")
+    assert late.status == "skipped"
 
 
 def test_members_see_upcoming_convenings_in_the_app_home_and_can_answer_until_the_day(
@@ -282,6 +310,21 @@ def test_a_checkin_outside_the_weeks_before_a_convening_asks_as_usual(
     [checkin] = _sent(slack, "UCONV0001", "Check-in")
     assert checkin["text"] == "Check-in: What is your most pressing challenge right now?"
     assert [d.convening_id for d in _rows(slack, CheckinDelivery)] == [None]
+
+
+def test_the_digest_carries_the_coming_convenings_draft_agenda(slack: LocalSlack, clock: ManualClock) -> None:
+    slack.command(FACILITATOR, "setup", channel_id=COORDINATORS)
+    _join(slack)
+    _answer(slack)
+    slack.tick()
+    before = text_of(slack.command(FACILITATOR, "digest preview"))
+    assert "Draft agenda for" not in before
+    slack.command(FACILITATOR, f'convening add "{NAME}" 2027-03-10')
+    clock.set(datetime(2026, 11, 27, 15, 1, tzinfo=UTC))
+    slack.tick()
+    digest = "\n".join(text_of(m) for m in _posted(slack, COORDINATORS))
+    assert f"Draft agenda for {NAME} (2027-03-10)" in digest
+    assert "1. *Lack of " in digest and "`/convene agenda` posts it in full" in digest
 
 
 def test_the_agenda_draws_on_answers_since_the_previous_convening(

@@ -66,7 +66,7 @@ def home_view(
         member = members.get_member(session, team_id, user_id)
         answers = tagged_answers(session, member) if member else []
         matches = past_matches(session, member) if member else []
-        coming = convenings.for_home(session, member, runtime.clock.now()) if member else []
+        coming, today = convenings.for_home(session, member, runtime.clock.now()) if member else ([], None)
     loc = locale_for(client, user_id, member)
     out: Blocks = [
         blocks.header(texts.get("home.header", loc)),
@@ -79,8 +79,8 @@ def home_view(
     else:
         status = member_settings.status_label(texts, member, loc)
         out.append(blocks.section(texts.get("home.status", loc, status=status, tz=member.tz)))
-        if member.status != MemberStatus.LEFT:
-            out += convening_blocks.home_blocks(texts, loc, coming)
+        if member.status != MemberStatus.LEFT and today is not None:
+            out += convening_blocks.home_blocks(texts, loc, coming, today)
         out += _recent(texts, loc, answers)
         out += _matches(texts, loc, matches)
         out += settings_blocks(texts, loc, member)

@@ -11,8 +11,8 @@ from bot.convenings import harvest as harvest_service
 from bot.convenings.harvest import ConveningReport
 from bot.convenings.roleplay import brief, focus_names
 from bot.convenings.seats import MySeat, StoredTable
-from bot.convenings.service import Overview
-from bot.core.texts import DEFAULT_LANGUAGE, Texts
+from bot.convenings.service import Overview, is_open_for_rsvp
+from bot.core.texts import Texts
 from bot.members.service import language_of
 from bot.slack import blocks
 from bot.slack.directory import first_name
@@ -199,18 +199,13 @@ def cancelled_message(texts: Texts, member: Member, convening: Convening) -> tup
 # ---------------------------------------------------------------- seating
 
 
-def _member_line(
-    texts: Texts, seat_member: Member, role: str, pains: Sequence[str], names: Mapping[str, str]
-) -> str:
+def _member_line(texts: Texts, seat_member: Member, role: str) -> str:
+    # Not the member's own pain points: they come from answers nobody reads next to a name.
     country = escape(seat_member.country or texts.get("convening.country_unknown"))
-    named = escape(", ".join(focus_names(pains, names, texts, DEFAULT_LANGUAGE))) or texts.get(
-        "convening.no_pains"
-    )
     return texts.get(
         "convening.preview_member",
         user_id=seat_member.user_id,
         country=country,
-        pains=named,
         role=role_name(texts, role, None),
     )
 
@@ -222,7 +217,7 @@ def table_lines(texts: Texts, table: StoredTable, names: Mapping[str, str]) -> s
         focus=escape(focus_text(texts, table.focus, names, None)),
         size=len(table.seats),
     )
-    members = [_member_line(texts, s.member, s.role, s.pains, names) for s in table.seats]
+    members = [_member_line(texts, s.member, s.role) for s in table.seats]
     return truncate("\n".join([heading, *members]), blocks.SECTION_LIMIT - 100)
 
 
@@ -517,7 +512,9 @@ def tried_message(texts: Texts, member: Member, tried: str) -> tuple[str, Blocks
 # ---------------------------------------------------------------- App Home
 
 
-def home_blocks(texts: Texts, loc: str | None, items: Sequence[tuple[Convening, str | None]]) -> Blocks:
+def home_blocks(
+    texts: Texts, loc: str | None, items: Sequence[tuple[Convening, str | None]], today: date
+) -> Blocks:
     out: Blocks = [{"type": "divider"}, blocks.header(texts.get("convening.home_header", loc))]
     if not items:
         out.append(blocks.section(texts.get("convening.home_none", loc)))
@@ -534,7 +531,8 @@ def home_blocks(texts: Texts, loc: str | None, items: Sequence[tuple[Convening, 
                 )
             )
         )
-        out.append(rsvp_buttons(texts, loc, convening, answer))
+        if is_open_for_rsvp(convening, today):
+            out.append(rsvp_buttons(texts, loc, convening, answer))
     out.append(blocks.context(texts.get("convening.home_hint", loc)))
     return out
 

@@ -206,7 +206,14 @@ def send_plan(runtime: Runtime, team_id: str, convening_id: int) -> PlanReport:
             for s in t.seats
         }
         document = render.markdown(
-            seats.as_seating(tables), roles, [], names, texts, DEFAULT_LANGUAGE, convening.table_size or 0
+            seats.as_seating(tables),
+            roles,
+            [],
+            names,
+            texts,
+            DEFAULT_LANGUAGE,
+            convening.table_size or 0,
+            show_pains=False,
         )
         report.people = sum(len(t.seats) for t in tables)
     client = runtime.client_for(team_id)

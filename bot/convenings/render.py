@@ -54,7 +54,10 @@ def markdown(
     texts: Texts,
     language: str,
     size: int,
+    show_pains: bool = True,
 ) -> str:
+    """`show_pains` False leaves out each attendee's own pain points: in Slack they come from
+    members' answers, which nobody reads next to their name (a table's focus is shared)."""
     t = texts
     named = sum(1 for table in plan.tables for a in table.members if a.pains)
     lines = [
@@ -70,7 +73,8 @@ def markdown(
             named=named,
         ),
     ]
-    columns = [t.get(f"convening.column_{c}", language) for c in ("name", "country", "pain_points", "role")]
+    shown = ("name", "country", "pain_points", "role") if show_pains else ("name", "country", "role")
+    columns = [t.get(f"convening.column_{c}", language) for c in shown]
     for table in plan.tables:
         focus = (
             t.get("convening.focus_joiner", language).join(focus_names(table.focus, names, t, language))
@@ -87,8 +91,8 @@ def markdown(
             "|" + " --- |" * len(columns),
         ]
         for a in table.members:
-            pains = "; ".join(focus_names(a.pains, names, t, language))
-            cells = [a.name, a.country, pains, roles[a.key].name]
+            pains = ["; ".join(focus_names(a.pains, names, t, language))] if show_pains else []
+            cells = [a.name, a.country, *pains, roles[a.key].name]
             lines.append("| " + " | ".join(_escape(c) for c in cells) + " |")
     if unseated:
         lines += ["", f"## {t.get('convening.unseated_header', language)}", ""]

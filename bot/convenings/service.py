@@ -312,12 +312,13 @@ def attendees_going(session: Session, convening: Convening) -> list[Member]:
 
 
 def plan_invites(session: Session, convening: Convening, now: datetime) -> tuple[int, int]:
-    """An invitation for every active member not yet invited: (new, invited before). Running it
-    again, or twice at once, invites nobody twice (the message's unique key)."""
+    """An invitation for every member not yet invited (a pause stops check-ins and matches, not
+    invitations): (new, invited before). Running it again, or twice at once, invites nobody
+    twice (the message's unique key)."""
     active = [
         m
         for m in session.exec(
-            select(Member.id).where(Member.team_id == convening.team_id, Member.status == MemberStatus.ACTIVE)
+            select(Member.id).where(Member.team_id == convening.team_id, Member.status != MemberStatus.LEFT)
         ).all()
         if m is not None
     ]
@@ -380,11 +381,13 @@ def agenda_window(session: Session, workspace: Workspace, now: datetime) -> Agen
     return AgendaWindow(since, last, next_upcoming(session, workspace.team_id, today))
 
 
-def for_home(session: Session, member: Member, now: datetime) -> list[tuple[Convening, str | None]]:
-    """The member's App Home list: upcoming convenings and their answer to each."""
-    workspace = session.get(Workspace, member.team_id)
-    today = community_today(workspace, now) if workspace is not None else now.date()
-    return upcoming_for(session, member, today)
+def for_home(
+    session: Session, member: Member, now: datetime
+) -> tuple[list[tuple[Convening, str | None]], date]:
+    """The member's App Home list: upcoming convenings and their answer to each (and today,
+    which says whether it can still be changed)."""
+    today = today_of(session, member.team_id, now)
+    return upcoming_for(session, member, today), today
 
 
 def today_of(session: Session, team_id: str, now: datetime) -> date:

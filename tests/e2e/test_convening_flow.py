@@ -13,6 +13,7 @@ from sqlmodel import col, select
 
 from bot.convenings import service as convenings
 from bot.convenings.roleplay import own_roles
+from bot.members.forget import forget
 from bot.core.clock import ManualClock
 from standins.harness import LocalSlack, wait_for
 from storage.models import (
@@ -28,7 +29,7 @@ from storage.models import (
     PainPoint,
 )
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, MEXICO, PLAIN, text_of
-from tests.e2e.home_controls import open_home, use_control
+from tests.e2e.home_controls import open_home, send_action, use_control
 
 pytestmark = pytest.mark.e2e
 
@@ -252,9 +253,14 @@ def test_members_see_upcoming_convenings_in_the_app_home_and_can_answer_until_th
     assert "You're going" in text_of(home)
     home = use_control(slack, "UCONV0001", "convening_not_going")
     assert "Noted: not this time." in text_of(home)
-    clock.set(datetime(2026, 11, 28, 9, tzinfo=UTC))  # the day itself
-    home = use_control(slack, "UCONV0001", "convening_going")
-    assert "Answers for *Winter school* are closed" in text_of(home)
+    clock.set(datetime(2026, 11, 28, 9, tzinfo=UTC))  # the day itself: shown, no longer changeable
+    stale = slack.api.published_home("UCONV0001")
+    home = open_home(slack, "UCONV0001")
+    assert "Winter school" in text_of(home) and "convening_going" not in str(home["blocks"])
+    send_action(slack, "UCONV0001", stale, "convening_going")  # a Home left open since yesterday
+    wait_for(
+        lambda: "Answers for *Winter school* are closed" in text_of(slack.api.published_home("UCONV0001"))
+    )
     [rsvp] = _rows(slack, ConveningRsvp)
     assert rsvp.answer == "not_going"
     clock.set(datetime(2026, 11, 29, 9, tzinfo=UTC))
@@ -430,7 +436,7 @@ def test_a_facilitator_moves_members_then_sends_the_plan_once(slack: LocalSlack,
     [plan_file] = [f for f in slack.api.uploaded_files() if f["filename"] == "seating-plan.md"]
     markdown = plan_file["content"].decode()
     assert markdown.startswith("# Seating plan") and "Ana Reyes" in markdown
-    assert "| Role to play |" in markdown
+    assert "| Name | Country | Role to play |" in markdown  # nobody's own pain points by name
     for user in PEOPLE:
         [dm] = _table_dms(slack, user)
         assert str(after[user]) in dm["text"], user
@@ -508,6 +514,8 @@ def test_the_day_after_attendees_get_one_harvest_dm_and_the_digest_quotes_only_w
     refused = slack.events.submit_view("UCONV0004", forged, words)
     assert "said they were going" in refused.json()["errors"]["try"]
     assert len(_rows(slack, ConveningHarvest)) == 2
+    mine = text_of(slack.command("UCONV0001", "me"))
+    assert "1 invitations answered · 1 harvest answers · 1 people you want to keep talking to" in mine
 
     clock.set(datetime(2026, 12, 4, 15, 1, tzinfo=UTC))  # the next Friday's digest
     slack.tick()
@@ -520,6 +528,11 @@ def test_the_day_after_attendees_get_one_harvest_dm_and_the_digest_quotes_only_w
     clock.set(datetime(2026, 12, 11, 15, 1, tzinfo=UTC))
     slack.tick()
     assert sum(f"Convening: {NAME}" in text_of(m) for m in _posted(slack, COORDINATORS)) == 1
+
+    # Forgetting a member takes their harvest, and them off others' lists, with them.
+    with slack.db.session() as session:
+        forget(session, session.exec(select(Member).where(Member.user_id == "UCONV0002")).one())
+    assert _rows(slack, ConveningContact) == [] and len(_rows(slack, ConveningHarvest)) == 1
 
 
 def test_four_weeks_later_those_who_said_what_they_would_try_are_asked_once(

@@ -13,8 +13,8 @@ from sqlmodel import col, select
 
 from bot.convenings import service as convenings
 from bot.convenings.roleplay import own_roles
-from bot.members.forget import forget
 from bot.core.clock import ManualClock
+from bot.members.forget import forget
 from standins.harness import LocalSlack, wait_for
 from storage.models import (
     CheckinDelivery,

@@ -164,7 +164,7 @@ def open_move(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClien
     convening_id = _convening_id(request.action_value(body))
     with runtime.db.session() as session:
         convening = convenings.get(session, team_id, convening_id) if convening_id else None
-        if convening is None or convening.seating_status != "preview" or not isinstance(trigger_id, str):
+        if convening is None or not seats.is_editable(convening) or not isinstance(trigger_id, str):
             respond(text=runtime.texts.get("convening.error_no_plan"), replace_original=False)
             return
         view = convening_blocks.move_modal(
@@ -262,43 +262,33 @@ def rsvp(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient, re
     ack()
     texts = runtime.texts
     team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-    action = request.dig(body, "actions")
-    action_id = (
-        action[0].get("action_id")
-        if isinstance(action, list) and action and isinstance(action[0], dict)
-        else None
-    )
-    answer = "going" if action_id == convening_blocks.GOING else "not_going"
+    answer = convening_blocks.RSVP.get(request.action_id(body), "")
     convening_id = _convening_id(request.action_value(body))
     from_home = request.dig(body, "view", "type") == "home"
     now = runtime.clock.now()
-    notice: str | None
+    updated: tuple[str, list[dict[str, Any]]] | None = None
     with runtime.db.session() as session:
         member = members.get_member(session, team_id, user_id)
         convening = convenings.get(session, team_id, convening_id) if convening_id else None
         loc = locale_for(client, user_id, member)
         if member is None:
-            respond(text=texts.get("convening.rsvp_not_member", loc), replace_original=False)
-            return
-        try:
-            if convening is None:
-                raise convenings.ConveningError("rsvp_closed")
-            convenings.set_rsvp(
-                session, member, convening, answer, convenings.today_of(session, team_id, now), now
-            )
-        except convenings.ConveningError:
-            notice = convening_blocks.rsvp_closed_text(texts, loc, convening)
-            if from_home:
-                home.publish(runtime, client, team_id, user_id, notice)
-            else:
-                respond(text=notice, replace_original=False)
-            return
-        notice = convening_blocks.answer_text(texts, loc, answer)
-        text, out = convening_blocks.invite_message(texts, member, convening, answer)
+            notice = texts.get("convening.rsvp_not_member", loc)
+        else:
+            try:
+                if convening is None:
+                    raise convenings.ConveningError("rsvp_closed")
+                today = convenings.today_of(session, team_id, now)
+                convenings.set_rsvp(session, member, convening, answer, today, now)
+                notice = convening_blocks.answer_text(texts, loc, answer)
+                updated = convening_blocks.invite_message(texts, member, convening, answer)
+            except convenings.ConveningError:
+                notice = convening_blocks.rsvp_closed_text(texts, loc, convening)
     if from_home:
         home.publish(runtime, client, team_id, user_id, notice)
+    elif updated is not None:
+        respond(text=updated[0], blocks=updated[1], replace_original=True)
     else:
-        respond(text=text, blocks=out, replace_original=True)
+        respond(text=notice, replace_original=False)
 
 
 def open_harvest(
@@ -385,17 +375,11 @@ def submit_harvest(runtime: Runtime, ack: Ack, body: dict[str, Any], client: Web
 def tried(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
     ack()
     team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-    action = request.dig(body, "actions")
-    action_id = (
-        action[0].get("action_id")
-        if isinstance(action, list) and action and isinstance(action[0], dict)
-        else ""
-    )
     convening_id = _convening_id(request.action_value(body))
     with runtime.db.session() as session:
         member = members.get_member(session, team_id, user_id)
         convening = convenings.get(session, team_id, convening_id) if convening_id else None
-        said = convening_blocks.TRIED.get(action_id or "", "")
+        said = convening_blocks.TRIED.get(request.action_id(body), "")
         if (
             member is None
             or convening is None
@@ -421,7 +405,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(convening_blocks.MOVE)(partial(open_move, runtime))
     app.view(convening_blocks.MOVE_MODAL)(partial(submit_move, runtime))
     app.action(convening_blocks.SEND)(partial(send_plan, runtime))
-    for rsvp_action in (convening_blocks.GOING, convening_blocks.NOT_GOING):
+    for rsvp_action in convening_blocks.RSVP:
         app.action(rsvp_action)(partial(rsvp, runtime))
     app.action(convening_blocks.HARVEST)(partial(open_harvest, runtime))
     app.view(convening_blocks.HARVEST_MODAL)(partial(submit_harvest, runtime))

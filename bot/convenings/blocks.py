@@ -33,6 +33,7 @@ TRIED_YES = "convening_tried_yes"
 TRIED_PARTLY = "convening_tried_partly"
 TRIED_NOT_YET = "convening_tried_not_yet"
 TRIED = {TRIED_YES: Tried.YES, TRIED_PARTLY: Tried.PARTLY, TRIED_NOT_YET: Tried.NOT_YET}
+RSVP = {GOING: Rsvp.GOING, NOT_GOING: Rsvp.NOT_GOING}
 
 PREVIEW_TABLES = 40  # an ephemeral preview holds 50 blocks; the full plan goes in the file
 PLAN_FILE = "seating-plan.md"

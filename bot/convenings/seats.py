@@ -55,6 +55,11 @@ class StoredTable:
     seats: tuple[StoredSeat, ...]
 
 
+def is_editable(convening: Convening) -> bool:
+    """A proposal not yet sent: members can still be moved, and it can be sent."""
+    return convening.status == ConveningStatus.PLANNED and convening.seating_status == SeatingStatus.PREVIEW
+
+
 def attendee_pains(
     session: Session, workspace: Workspace, convening: Convening, member_ids: list[int]
 ) -> dict[int, tuple[str, ...]]:

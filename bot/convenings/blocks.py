@@ -180,7 +180,7 @@ def invite_message(
         out.append(blocks.section(answer_text(texts, loc, answer)))
     out.append(rsvp_buttons(texts, loc, convening, answer))
     out.append(blocks.context(texts.get("convening.invite_footer", loc)))
-    return texts.get("convening.invite_notification", loc, name=convening.name), out
+    return texts.get("convening.invite_notification", loc, name=escape(convening.name)), out
 
 
 def rsvp_closed_text(texts: Texts, loc: str | None, convening: Convening | None) -> str:
@@ -241,6 +241,7 @@ def plan_summary(texts: Texts, convening: Convening, tables: Sequence[StoredTabl
 def seating_preview(
     texts: Texts, convening: Convening, tables: Sequence[StoredTable], names: Mapping[str, str]
 ) -> tuple[str, Blocks]:
+    # Headers are plain text; the notification text is read as mrkdwn, so it is escaped.
     header = texts.get("convening.preview_header", name=convening.name)
     out: Blocks = [blocks.header(header), blocks.section(plan_summary(texts, convening, tables))]
     out += [blocks.section(table_lines(texts, t, names)) for t in tables[:PREVIEW_TABLES]]
@@ -252,7 +253,7 @@ def seating_preview(
         actions.insert(0, blocks.button(texts.get("convening.move_button"), MOVE, value))
     out.append({"type": "actions", "elements": actions})
     out.append(blocks.context(texts.get("convening.preview_footer")))
-    return header, out
+    return texts.get("convening.preview_header", name=escape(convening.name)), out
 
 
 def plan_messages(
@@ -261,14 +262,17 @@ def plan_messages(
     """The plan for the coordinators' channel: a first message and threaded continuations,
     each within Slack's 50 blocks."""
     header = texts.get("convening.plan_header", name=convening.name)
+    notification = texts.get("convening.plan_header", name=escape(convening.name))
     first: Blocks = [blocks.header(header), blocks.section(plan_summary(texts, convening, tables))]
     sections = [blocks.section(table_lines(texts, t, names)) for t in tables]
     room = blocks.MESSAGE_BLOCK_LIMIT - len(first) - 1
-    messages = [(header, [*first, *sections[:room], blocks.context(texts.get("convening.plan_footer"))])]
+    messages = [
+        (notification, [*first, *sections[:room], blocks.context(texts.get("convening.plan_footer"))])
+    ]
     rest = sections[room:]
     step = blocks.MESSAGE_BLOCK_LIMIT - 1
     for start in range(0, len(rest), step):
-        continued = texts.get("convening.plan_continued", name=convening.name)
+        continued = texts.get("convening.plan_continued", name=escape(convening.name))
         messages.append((continued, [blocks.context(continued), *rest[start : start + step]]))
     return messages
 
@@ -300,7 +304,9 @@ def seat_message(
     ]
     if others:
         out.append(blocks.context(texts.get("convening.seat_tablemates", loc, people=", ".join(others))))
-    return texts.get("convening.seat_notification", loc, number=mine.table.number, name=convening.name), out
+    return texts.get(
+        "convening.seat_notification", loc, number=mine.table.number, name=escape(convening.name)
+    ), out
 
 
 def move_modal(
@@ -399,7 +405,7 @@ def harvest_message(texts: Texts, member: Member, convening: Convening, answered
     ]
     if not answered:
         out.append(blocks.context(texts.get("convening.harvest_privacy", loc)))
-    return texts.get("convening.harvest_notification", loc, name=convening.name), out
+    return texts.get("convening.harvest_notification", loc, name=escape(convening.name)), out
 
 
 def harvest_modal(
@@ -501,7 +507,7 @@ def follow_up_message(
             ],
         },
     ]
-    return texts.get("convening.follow_up_notification", loc, name=convening.name), out
+    return texts.get("convening.follow_up_notification", loc, name=escape(convening.name)), out
 
 
 def tried_message(texts: Texts, member: Member, tried: str) -> tuple[str, Blocks]:

@@ -27,7 +27,7 @@ def register(app: App, runtime: Runtime) -> None:
         except SQLAlchemyError as exc:
             # The database is briefly away: keep the form open with everything typed in it.
             log.warning("check-in form not stored: database unavailable (%s)", type(exc).__name__)
-            view = body.get("view") if isinstance(body.get("view"), dict) else {}
+            view = body["view"] if isinstance(body.get("view"), dict) else {}
             state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
             block = "challenge" if state["has_text_field"] else _first_block_id(view)
             locale = locale_for(client, request.user_id(body) or "")
@@ -36,7 +36,7 @@ def register(app: App, runtime: Runtime) -> None:
 
 def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     texts = runtime.texts
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = body["view"] if isinstance(body.get("view"), dict) else {}
     meta = _metadata(view.get("private_metadata"))
     state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
     error_block = "challenge" if state["has_text_field"] else _first_block_id(view)

@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_bolt import Respond
@@ -9,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
 from handlers.command_parser import CommandSpec
+from handlers.reader_locale import reader_locale
 
 
 @dataclass
@@ -22,9 +24,10 @@ class CommandRequest:
     client: WebClient
     respond: Respond
 
-    @property
+    @cached_property
     def locale(self) -> str | None:
-        return None  # slash commands carry no locale; member-facing replies look it up
+        """The reader's language: slash commands carry no locale, so it is looked up (once)."""
+        return reader_locale(self.runtime, self.client, self.team_id, self.user_id)
 
     def t(self, key: str, locale: str | None = None, **values: object) -> str:
         return self.runtime.texts.get(key, locale, **values)

@@ -54,39 +54,41 @@ def dispatch(runtime: Runtime, body: dict[str, Any], respond: Respond, client: W
         respond(text=texts.get("commands.error"), response_type="ephemeral")
         return
     parsed = command_parser.parse(body.get("text") if isinstance(body.get("text"), str) else "")
+    channel_id = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
+    # An unreadable or unknown command is answered as if it were `help`'s request: no handler runs.
+    spec = parsed.spec if isinstance(parsed, command_parser.Parsed) else command_parser.COMMANDS[0]
+    args = parsed.args if isinstance(parsed, command_parser.Parsed) else []
+    # Refusals and errors are answered in the reader's language, like everything else.
+    req = CommandRequest(runtime, spec, args, team_id, user_id, channel_id, client, respond)
     if isinstance(parsed, command_parser.Unreadable):
-        respond(text=texts.get("commands.bad_quotes", error=parsed.error), response_type="ephemeral")
+        req.reply(req.t("commands.bad_quotes", req.locale, error=parsed.error))
         return
     if isinstance(parsed, command_parser.Unknown):
-        respond(text=_unknown_text(runtime, parsed), response_type="ephemeral")
+        req.reply(_unknown_text(req, parsed))
         return
-    spec = parsed.spec
     if spec.facilitator and not is_facilitator(runtime, client, team_id, user_id):
-        respond(text=texts.get("commands.not_facilitator", command=spec.name), response_type="ephemeral")
+        req.reply(req.t("commands.not_facilitator", req.locale, command=spec.name))
         return
     handler = HANDLERS.get(spec.name)
     if handler is None or not spec.available:
-        respond(text=texts.get("commands.not_yet", command=spec.name), response_type="ephemeral")
+        req.reply(req.t("commands.not_yet", req.locale, command=spec.name))
         return
-    channel_id = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
-    req = CommandRequest(runtime, spec, parsed.args, team_id, user_id, channel_id, client, respond)
     try:
         handler(req)
     except SlackApiError as exc:
         code = error_code(exc)
         log.warning("/convene %s: Slack said %s", spec.name, code)
-        req.reply(texts.get("commands.slack_error", error=code))
+        req.reply(req.t("commands.slack_error", req.locale, error=code))
     except Exception:
         log.exception("/convene %s failed", spec.name)
-        req.reply(texts.get("commands.error"))
+        req.reply(req.t("commands.error", req.locale))
 
 
-def _unknown_text(runtime: Runtime, unknown: command_parser.Unknown) -> str:
-    texts = runtime.texts
+def _unknown_text(req: CommandRequest, unknown: command_parser.Unknown) -> str:
     # The member's words go back inside code formatting; strip backticks so they can't break out.
     given = escape(unknown.given.replace("`", "'"))
-    parts = [texts.get("commands.unknown", command=given)]
+    parts = [req.t("commands.unknown", req.locale, command=given)]
     if unknown.suggestion:
-        parts.append(texts.get("commands.did_you_mean", suggestion=unknown.suggestion))
-    parts.append(texts.get("commands.see_help"))
+        parts.append(req.t("commands.did_you_mean", req.locale, suggestion=unknown.suggestion))
+    parts.append(req.t("commands.see_help", req.locale))
     return " ".join(parts)

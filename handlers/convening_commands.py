@@ -185,7 +185,7 @@ def submit_move(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebCli
             errors={"member": texts.get("commands.not_facilitator", command="convening")},
         )
         return
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = body["view"] if isinstance(body.get("view"), dict) else {}
     who, table, swap_with = convening_blocks.read_move_state(request.dig(view, "state", "values"))
     convening_id = _metadata_id(view.get("private_metadata"))
     with runtime.db.session() as session:
@@ -338,7 +338,7 @@ def _harvest_problem(
 
 def submit_harvest(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = body["view"] if isinstance(body.get("view"), dict) else {}
     state = convening_blocks.read_harvest_state(request.dig(view, "state", "values"))
     convening_id = _metadata_id(view.get("private_metadata"))
     now = runtime.clock.now()

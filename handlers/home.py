@@ -16,7 +16,7 @@ from bot.core.texts import Texts
 from bot.digest.community_stats import CommunityStats, community_stats
 from bot.members import service as members
 from bot.members import settings as member_settings
-from bot.members.history import PastMatch, past_matches, tagged_answers
+from bot.members.history import PastMatch, TaggedAnswer, past_matches, tagged_answers
 from bot.members.service import Member, MemberStatus
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, truncate
@@ -91,7 +91,7 @@ def home_view(
     return {"type": "home", "blocks": out}
 
 
-def _recent(texts: Texts, loc: str | None, answers: list) -> Blocks:
+def _recent(texts: Texts, loc: str | None, answers: list[TaggedAnswer]) -> Blocks:
     out: Blocks = [{"type": "divider"}, blocks.header(texts.get("home.recent_header", loc))]
     if not answers:
         out.append(blocks.section(texts.get("home.recent_none", loc)))

@@ -20,6 +20,6 @@ def register(app: App, runtime: Runtime) -> None:
     @app.event("tokens_revoked")
     def revoked(event: dict[str, Any], context: BoltContext) -> None:
         # Convene holds only bot tokens; once the bot's is revoked it cannot reach anyone.
-        tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+        tokens = event["tokens"] if isinstance(event.get("tokens"), dict) else {}
         if tokens.get("bot") and context.team_id:
             installations.uninstall(context.team_id)

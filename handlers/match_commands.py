@@ -37,7 +37,7 @@ def match_preview(req: CommandRequest) -> None:
 
 def proposal_blocks(
     runtime: Runtime, session: Any, team_id: str, round_id: int, week: str
-) -> tuple[str, list]:
+) -> tuple[str, list[dict[str, Any]]]:
     texts = runtime.texts
     groups = service.groups_of(session, round_id)
     people = sum(len(g.members) for g in groups)

@@ -1,5 +1,6 @@
 """The follow-up's buttons: did you meet? did it help? Each member answers for themselves."""
 
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -23,7 +24,7 @@ def register(app: App, runtime: Runtime) -> None:
         app.action(action_id)(_listener(runtime, action_id))
 
 
-def _listener(runtime: Runtime, action_id: str):
+def _listener(runtime: Runtime, action_id: str) -> Callable[[Ack, dict[str, Any], Respond], None]:
     (met, helped), thanks = ANSWERS[action_id]
 
     def answer(ack: Ack, body: dict[str, Any], respond: Respond) -> None:

@@ -1,5 +1,7 @@
 """Subcommands anyone can run: help, join, pause, resume, leave, me."""
 
+from typing import Any
+
 from bot.core import schedule
 from bot.members import service as members
 from bot.members import settings as member_settings
@@ -17,14 +19,15 @@ PROFILE_OPEN = "profile_open"
 
 
 def help_(req: CommandRequest) -> None:
-    ws_name = _community(req)
+    loc = req.locale
+    ws_name = _community(req, loc)
     parts = [
-        blocks.header(req.t("commands.help_header", community=ws_name)),
-        blocks.section(req.t("commands.help_members")),
+        blocks.header(req.t("commands.help_header", loc, community=ws_name)),
+        blocks.section(req.t("commands.help_members", loc)),
     ]
     if is_facilitator(req.runtime, req.client, req.team_id, req.user_id):
-        parts.append(blocks.section(req.t("commands.help_facilitators")))
-    req.reply(req.t("commands.help_header", community=ws_name), parts)
+        parts.append(blocks.section(req.t("commands.help_facilitators", loc)))
+    req.reply(req.t("commands.help_header", loc, community=ws_name), parts)
 
 
 def join(req: CommandRequest) -> None:
@@ -105,7 +108,7 @@ def me(req: CommandRequest) -> None:
 
 def _me_blocks(
     req: CommandRequest, member: Member, stored: members.Footprint, latest: list[Answer]
-) -> list[dict]:
+) -> list[dict[str, Any]]:
     """Every field of the member's row and a count of every other kind of row about them."""
     texts, loc = req.runtime.texts, members.language_of(member)
     unset = req.t("me.unknown_value", loc)
@@ -183,10 +186,10 @@ def _me_blocks(
     return out
 
 
-def _community(req: CommandRequest) -> str:
+def _community(req: CommandRequest, locale: str | None) -> str:
     with req.runtime.db.session() as session:
         ws = ready_workspace(req.runtime, session, req.team_id)
-    return escape(ws.name) if ws.name else req.t("common.community")
+    return escape(ws.name) if ws.name else req.t("common.community", locale)
 
 
 HANDLERS: dict[str, CommandHandler] = {

@@ -27,7 +27,9 @@ def register(app: App, runtime: Runtime) -> None:
             return
         loc = members.language_of(member)
 
-        def field(block_id: str, label: str, placeholder: str, value: str | None, limit: int) -> dict:
+        def field(
+            block_id: str, label: str, placeholder: str, value: str | None, limit: int
+        ) -> dict[str, Any]:
             element: dict[str, Any] = {
                 "type": "plain_text_input",
                 "action_id": "value",

@@ -1,5 +1,7 @@
 """Setting one of the workspace's schedules (check-ins, matches, digest) from a command."""
 
+from datetime import datetime
+
 from bot.core import schedule
 from bot.slack.mrkdwn import escape
 from bot.workspaces import service as workspaces
@@ -7,7 +9,7 @@ from bot.workspaces.service import ready_workspace
 from handlers.command_request import CommandRequest
 
 
-def when(fires: list) -> str:
+def when(fires: list[datetime]) -> str:
     return ", ".join(f.strftime("%a %d %b %H:%M") for f in fires)
 
 

@@ -1,7 +1,9 @@
 """`/convene pains …`: the facilitators' view of, and changes to, the taxonomy."""
 
 import json
+from collections.abc import Callable
 from datetime import timedelta
+from typing import Any, TypeVar
 
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
@@ -13,6 +15,7 @@ from handlers.command_request import CommandHandler, CommandRequest
 THEME_ADOPT = "theme_adopt"
 THEME_DISMISS = "theme_dismiss"
 WINDOW = timedelta(weeks=4)
+T = TypeVar("T")
 
 
 def pains_list(req: CommandRequest) -> None:
@@ -171,7 +174,7 @@ def _split_two(req: CommandRequest, word: str, usage: str) -> tuple[PainPoint, s
     return None
 
 
-def _resolve_or_explain(req: CommandRequest, session, name: str) -> PainPoint | None:
+def _resolve_or_explain(req: CommandRequest, session: Any, name: str) -> PainPoint | None:
     resolution = taxonomy.resolve(session, req.team_id, name)
     if resolution.found is not None:
         return resolution.found
@@ -187,7 +190,7 @@ def _resolve_or_explain(req: CommandRequest, session, name: str) -> PainPoint | 
     return None
 
 
-def _attempt(req: CommandRequest, change):
+def _attempt(req: CommandRequest, change: Callable[[], T]) -> T | None:
     try:
         return change()
     except taxonomy.TaxonomyError as error:

@@ -35,6 +35,7 @@ def _decide(runtime: Runtime, body: dict[str, Any], client: WebClient, respond: 
         respond(text=texts.get("commands.not_facilitator", command="pains"), replace_original=False)
         return
     now = runtime.clock.now()
+    result: object  # what was adopted or dismissed; None when the theme is gone
     with runtime.db.session() as session:
         if adopt:
             try:

@@ -5,8 +5,9 @@ end-to-end tests both run on it, so the demo exercises exactly the production pa
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
+
+from pydantic import SecretStr
 
 from bot.app import jobs
 from bot.app.composition import bootstrap_workspace, build_bolt_app, build_runtime
@@ -33,14 +34,15 @@ class LocalSlack:
         self.api = SlackStandIn(latency=latency, team_name=team_name, clock=slack_clock).start()
         self.signing_secret = secrets.token_hex(16)
         base = settings or Settings()
-        self.settings = replace(
-            base,
-            slack_bot_token=self.api.bot_token,
-            slack_signing_secret=self.signing_secret,
-            slack_api_base_url=self.api.base_url,
-            database_url=database_url,
+        self.settings = base.model_copy(
+            update={
+                "slack_bot_token": SecretStr(self.api.bot_token),
+                "slack_signing_secret": SecretStr(self.signing_secret),
+                "slack_api_base_url": self.api.base_url,
+                "database_url": database_url,
+            }
         )
-        self.client = build_web_client(self.settings.slack_bot_token, self.settings.slack_api_base_url)
+        self.client = build_web_client(self.api.bot_token, self.settings.slack_api_base_url)
         self.db = Database.from_url(database_url)
         self.runtime: Runtime = build_runtime(self.settings, client=self.client, clock=clock, db=self.db)
         self.team_id = bootstrap_workspace(self.runtime, self.client)

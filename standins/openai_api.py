@@ -337,6 +337,7 @@ class OpenAIStandIn:
         self.models = models
         self._lock = threading.RLock()
         self._stopping = threading.Event()
+        self.delaying = 0  # requests held by delay_next() right now: a client that timed out left them
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._requests: list[dict[str, Any]] = []
@@ -482,7 +483,11 @@ class OpenAIStandIn:
         if fault is not None and fault.kind == "fail":
             raise _failure(fault)
         if fault is not None and fault.kind == "delay":
+            with self._lock:
+                self.delaying += 1
             self._stopping.wait(fault.seconds)
+            with self._lock:
+                self.delaying -= 1
         if not isinstance(request, dict):
             raise _bad_request("The request body must be a JSON object.", None)
         model = _validate(request, self.models)

@@ -57,6 +57,9 @@ MAX_ATTACHMENTS = 100
 RATE_WINDOW_SECONDS = 60.0
 SLACKBOT_USER_ID = "USLACKBOT"
 
+# Methods only an app-level token (xapp-) may call.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+
 # Arguments that slack_sdk sends as JSON strings inside form bodies.
 _JSON_ARGUMENTS = ("blocks", "attachments", "view", "files", "users", "metadata")
 
@@ -362,7 +365,10 @@ class SlackStandIn:
         latency: float = 0.0,
         bot_name: str = "convene",
         clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # How the simulated latency is waited out (a test may record it instead).
+        self._sleep = sleep
         # Slack's clock, as epoch seconds: message ts values follow it. Tests that simulate
         # time give Slack the same clock as the app, as real Slack and a synced server share.
         self._clock = clock
@@ -381,6 +387,12 @@ class SlackStandIn:
         self.trigger_ttl_seconds = 3.0
 
         self._lock = threading.RLock()
+        # hold_calls(): API calls wait at this gate until release_calls(), so a test can
+        # check what an app does while Slack has not answered (e.g. that it acked already).
+        self._gate = threading.Condition()
+        self._gate_open = True
+        self._gated: frozenset[str] | None = None  # the methods held; None: every method
+        self._held = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._sequence = 0
@@ -405,6 +417,9 @@ class SlackStandIn:
         self._rate_limits: dict[str, tuple[int, float, int | None]] = {}
         self._bucket_due: dict[tuple[str, str], float] = {}  # when a burst-allowing bucket is full again
         self._windows: dict[tuple[str, str], deque[float]] = {}
+        # Socket Mode (see slack_socket_mode): the app-level token and where connections go.
+        self._app_token: str | None = None
+        self._socket_mode_url: Callable[[], str] | None = None
 
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -421,6 +436,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "apps.connections.open": self._apps_connections_open,
         }
         # Slack lists its own bot user and Slackbot in users.list; callers must filter both.
         self.add_user(bot_user_id, name=bot_name, is_bot=True)
@@ -439,6 +455,7 @@ class SlackStandIn:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
+        self.release_calls()  # a call still held must not outlive the server
         shut_down(server, thread)
         self._server, self._thread = None, None
 
@@ -654,6 +671,31 @@ class SlackStandIn:
             for key in [k for k in self._bucket_due if k[0] == method]:
                 del self._bucket_due[key]
 
+    def attach_socket_mode(self, app_token: str, connection_url: Callable[[], str]) -> None:
+        """Accept `app_token` for apps.connections.open, which answers with
+        `connection_url()` (a `SlackSocketMode` attaches itself when it starts)."""
+        with self._lock:
+            self._app_token, self._socket_mode_url = app_token, connection_url
+
+    def hold_calls(self, *methods: str) -> None:
+        """Every call of `methods` (of any method if none given) from now on waits,
+        unanswered, until release_calls()."""
+        with self._gate:
+            self._gate_open = False
+            self._gated = frozenset(methods) or None
+
+    def release_calls(self) -> None:
+        with self._gate:
+            self._gate_open = True
+            self._gate.notify_all()
+
+    def wait_for_held_calls(self, count: int, timeout: float = 10.0) -> int:
+        """Block until at least `count` calls are waiting at the gate at once; returns how many."""
+        with self._gate:
+            if not self._gate.wait_for(lambda: self._held >= count, timeout):
+                raise TimeoutError(f"{self._held} calls held, not {count}")
+            return self._held
+
     # ---------------------------------------------------------------- inspection
 
     def calls_to(self, method: str) -> list[Call]:
@@ -708,10 +750,16 @@ class SlackStandIn:
         return _text_reply(404, "not_found")
 
     def _serve_api(self, method: str, query: str, headers: _Headers, body: bytes) -> _Reply:
+        with self._gate:
+            if not self._gate_open and (self._gated is None or method in self._gated):
+                self._held += 1
+                self._gate.notify_all()
+                self._gate.wait_for(lambda: self._gate_open)
+                self._held -= 1
         received = time.time()
         delay = self._latency + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
         if delay:
-            time.sleep(delay)
+            self._sleep(delay)
         params: dict[str, Any] = {}
         token: str | None = None
         malformed: _ApiError | None = None
@@ -727,7 +775,7 @@ class SlackStandIn:
                     raise _ApiError("unknown_method")
                 if malformed is not None:
                     raise malformed
-                self._authenticate(token)
+                self._authenticate(token, app_level=method in _APP_TOKEN_METHODS)
                 self._admit(method, token or "")
                 response = handler(params)
             except _ApiError as exc:
@@ -739,11 +787,17 @@ class SlackStandIn:
             self.calls.append(Call(method, params, status, copy.deepcopy(response), received))
         return _json_reply(status, response, reply_headers)
 
-    def _authenticate(self, token: str | None) -> None:
+    def _authenticate(self, token: str | None, *, app_level: bool = False) -> None:
         if not token:
             raise _ApiError("not_authed")
-        if not secrets.compare_digest(token.encode(), self._bot_token.encode()):
+        is_bot = secrets.compare_digest(token.encode(), self._bot_token.encode())
+        app_token = self._app_token
+        is_app = app_token is not None and secrets.compare_digest(token.encode(), app_token.encode())
+        if not is_bot and not is_app:
             raise _ApiError("invalid_auth")
+        # Slack keeps the two kinds apart: app-level tokens open connections and do nothing else.
+        if is_app != app_level:
+            raise _ApiError("not_allowed_token_type")
 
     def _admit(self, method: str, token: str) -> None:
         """Apply injected faults, then the per-token sliding-window rate limit."""
@@ -912,6 +966,11 @@ class SlackStandIn:
         return obj
 
     # ------------------------------------------------------------ users & auth
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self._socket_mode_url is None:
+            raise _ApiError("invalid_auth")  # unreachable: no app token is accepted without it
+        return {"ok": True, "url": self._socket_mode_url()}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {

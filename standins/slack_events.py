@@ -29,14 +29,159 @@ class Delivery:
         return json.loads(self.body) if self.body else None
 
 
+class SlackPayloads:
+    """What people do in Slack, as the payloads Slack builds for an app: slash commands,
+    button presses, modal submissions and Events API callbacks for one workspace. Over HTTP
+    they are signed and POSTed (`SlackEvents`); over Socket Mode they travel in envelopes."""
+
+    def __init__(self, api: SlackStandIn) -> None:
+        self.api = api
+        self._ids = itertools.count(1)
+
+    def command(
+        self, user_id: str, text: str, channel_id: str = "C0GENERAL", command: str = "/convene"
+    ) -> dict[str, str]:
+        """A slash command's fields (a form body over HTTP, a JSON object over Socket Mode)."""
+        return {
+            "token": "legacy-verification-token",
+            "team_id": self.api.team_id,
+            "team_domain": "standin",
+            "channel_id": channel_id,
+            "channel_name": "general",
+            "user_id": user_id,
+            "user_name": self._name(user_id),
+            "command": command,
+            "text": text,
+            "api_app_id": "A0CONVENE",
+            "is_enterprise_install": "false",
+            "response_url": self.api.response_url(),
+            "trigger_id": self.api.new_trigger_id(),
+        }
+
+    def click(
+        self,
+        user_id: str,
+        action_id: str,
+        value: str,
+        message: dict[str, Any] | None = None,
+        channel_id: str | None = None,
+    ) -> dict[str, Any]:
+        """A button press on a message (e.g. the check-in DM)."""
+        message = message or {}
+        return {
+            "type": "block_actions",
+            "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
+            "api_app_id": "A0CONVENE",
+            "token": "legacy-verification-token",
+            "container": {
+                "type": "message",
+                "message_ts": message.get("ts", ""),
+                "channel_id": channel_id or "",
+                "is_ephemeral": False,
+            },
+            "trigger_id": self.api.new_trigger_id(),
+            "team": {"id": self.api.team_id, "domain": "standin"},
+            "channel": {"id": channel_id or "", "name": "directmessage"},
+            "message": message,
+            "response_url": self.api.response_url(),
+            "actions": [
+                {
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "type": "button",
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
+        }
+
+    def click_button_in(
+        self, user_id: str, message: dict[str, Any], action_id: str, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        """Press the button with `action_id` found in a message the bot actually posted."""
+        button = find_element(message.get("blocks") or [], action_id)
+        if button is None:
+            raise LookupError(f"no button {action_id!r} in that message")
+        return self.click(
+            user_id, action_id, button.get("value", ""), message, channel_id or message.get("channel")
+        )
+
+    def submit_view(
+        self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
+    ) -> dict[str, Any]:
+        """Submit a modal the app opened. `values` maps block_id -> the element's state,
+        e.g. {"challenge": {"type": "plain_text_input", "value": "..."}}."""
+        state = {block_id: {"value": element} for block_id, element in values.items()}
+        submitted = dict(view)
+        submitted["state"] = {"values": state}
+        submitted.setdefault("team_id", self.api.team_id)
+        return {
+            "type": "view_submission",
+            "team": {"id": self.api.team_id, "domain": "standin"},
+            "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
+            "api_app_id": "A0CONVENE",
+            "token": "legacy-verification-token",
+            "trigger_id": self.api.new_trigger_id(),
+            "view": submitted,
+            "response_urls": [],
+        }
+
+    def event(self, event: dict[str, Any], event_id: str | None = None) -> dict[str, Any]:
+        """An Events API callback wrapping `event`."""
+        return {
+            "token": "legacy-verification-token",
+            "team_id": self.api.team_id,
+            "api_app_id": "A0CONVENE",
+            "event": event,
+            "type": "event_callback",
+            # Unique across workspaces, as Slack's are (a delivery's identity for dedupe).
+            "event_id": event_id or f"Ev{next(self._ids):04d}{secrets.token_hex(4).upper()}",
+            "event_time": int(time.time()),
+            "authorizations": [
+                {"team_id": self.api.team_id, "user_id": self.api.bot_user_id, "is_bot": True}
+            ],
+        }
+
+    def dm(
+        self, user_id: str, text: str, channel: str | None = None, ts: str | None = None
+    ) -> dict[str, Any]:
+        """The `message.im` event of a member writing in their DM with the bot."""
+        return {
+            "type": "message",
+            "channel": channel or self.api.dm_channel_id(user_id),
+            "user": user_id,
+            "text": text,
+            "ts": ts or f"{time.time():.6f}",
+            "channel_type": "im",
+            "event_ts": ts or f"{time.time():.6f}",
+            "team": self.api.team_id,
+        }
+
+    def home_opened(self, user_id: str) -> dict[str, Any]:
+        """The `app_home_opened` event of a member opening the Home tab."""
+        return {
+            "type": "app_home_opened",
+            "user": user_id,
+            "channel": self.api.dm_channel_id(user_id),
+            "tab": "home",
+            "event_ts": f"{time.time():.6f}",
+        }
+
+    def _name(self, user_id: str) -> str:
+        user = self.api.users.get(user_id) or {}
+        return str(user.get("name") or user_id.lower())
+
+
 class SlackEvents:
+    """What Slack sends an app in HTTP mode: each payload signed and POSTed to the app."""
+
     def __init__(
         self, app_url: str, signing_secret: str, api: SlackStandIn, path: str = "/slack/events"
     ) -> None:
         self.url = app_url.rstrip("/") + path
         self.api = api
+        self.payloads = SlackPayloads(api)
         self._secret = signing_secret.encode()
-        self._ids = itertools.count(1)
         # The last request sent, so a test can deliver it again byte for byte (a retry).
         self.last_sent: tuple[bytes, str] | None = None
 
@@ -101,24 +246,7 @@ class SlackEvents:
         command: str = "/convene",
         **kwargs: Any,
     ) -> Delivery:
-        return self._form(
-            {
-                "token": "legacy-verification-token",
-                "team_id": self.api.team_id,
-                "team_domain": "standin",
-                "channel_id": channel_id,
-                "channel_name": "general",
-                "user_id": user_id,
-                "user_name": self._name(user_id),
-                "command": command,
-                "text": text,
-                "api_app_id": "A0CONVENE",
-                "is_enterprise_install": "false",
-                "response_url": self.api.response_url(),
-                "trigger_id": self.api.new_trigger_id(),
-            },
-            **kwargs,
-        )
+        return self._form(self.payloads.command(user_id, text, channel_id, command), **kwargs)
 
     def click(
         self,
@@ -130,33 +258,7 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """A button press on a message (e.g. the check-in DM)."""
-        message = message or {}
-        payload = {
-            "type": "block_actions",
-            "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
-            "api_app_id": "A0CONVENE",
-            "token": "legacy-verification-token",
-            "container": {
-                "type": "message",
-                "message_ts": message.get("ts", ""),
-                "channel_id": channel_id or "",
-                "is_ephemeral": False,
-            },
-            "trigger_id": self.api.new_trigger_id(),
-            "team": {"id": self.api.team_id, "domain": "standin"},
-            "channel": {"id": channel_id or "", "name": "directmessage"},
-            "message": message,
-            "response_url": self.api.response_url(),
-            "actions": [
-                {
-                    "action_id": action_id,
-                    "block_id": "b",
-                    "value": value,
-                    "type": "button",
-                    "action_ts": f"{time.time():.6f}",
-                }
-            ],
-        }
+        payload = self.payloads.click(user_id, action_id, value, message, channel_id)
         return self._interactive(payload, **kwargs)
 
     def click_button_in(
@@ -168,38 +270,14 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """Press the button with `action_id` found in a message the bot actually posted."""
-        button = find_element(message.get("blocks") or [], action_id)
-        if button is None:
-            raise LookupError(f"no button {action_id!r} in that message")
-        return self.click(
-            user_id,
-            action_id,
-            button.get("value", ""),
-            message,
-            channel_id or message.get("channel"),
-            **kwargs,
-        )
+        payload = self.payloads.click_button_in(user_id, message, action_id, channel_id)
+        return self._interactive(payload, **kwargs)
 
     def submit_view(
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]], **kwargs: Any
     ) -> Delivery:
-        """Submit a modal the app opened. `values` maps block_id -> the element's state,
-        e.g. {"challenge": {"type": "plain_text_input", "value": "..."}}."""
-        state = {block_id: {"value": element} for block_id, element in values.items()}
-        submitted = dict(view)
-        submitted["state"] = {"values": state}
-        submitted.setdefault("team_id", self.api.team_id)
-        payload = {
-            "type": "view_submission",
-            "team": {"id": self.api.team_id, "domain": "standin"},
-            "user": {"id": user_id, "username": self._name(user_id), "team_id": self.api.team_id},
-            "api_app_id": "A0CONVENE",
-            "token": "legacy-verification-token",
-            "trigger_id": self.api.new_trigger_id(),
-            "view": submitted,
-            "response_urls": [],
-        }
-        return self._interactive(payload, **kwargs)
+        """Submit a modal the app opened (see `SlackPayloads.submit_view`)."""
+        return self._interactive(self.payloads.submit_view(user_id, view, values), **kwargs)
 
     def event(
         self,
@@ -210,19 +288,7 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """An Events API callback. A retry re-sends the same event_id with X-Slack-Retry-Num."""
-        envelope = {
-            "token": "legacy-verification-token",
-            "team_id": self.api.team_id,
-            "api_app_id": "A0CONVENE",
-            "event": event,
-            "type": "event_callback",
-            # Unique across workspaces, as Slack's are (a delivery's identity for dedupe).
-            "event_id": event_id or f"Ev{next(self._ids):04d}{secrets.token_hex(4).upper()}",
-            "event_time": int(time.time()),
-            "authorizations": [
-                {"team_id": self.api.team_id, "user_id": self.api.bot_user_id, "is_bot": True}
-            ],
-        }
+        envelope = self.payloads.event(event, event_id)
         headers = dict(kwargs.pop("extra_headers", None) or {})
         if retry_num is not None:
             headers.update({"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": "http_timeout"})
@@ -237,33 +303,10 @@ class SlackEvents:
         **kwargs: Any,
     ) -> Delivery:
         """The member writes a plain message in their DM with the bot."""
-        event = {
-            "type": "message",
-            "channel": channel or self.api.dm_channel_id(user_id),
-            "user": user_id,
-            "text": text,
-            "ts": ts or f"{time.time():.6f}",
-            "channel_type": "im",
-            "event_ts": ts or f"{time.time():.6f}",
-            "team": self.api.team_id,
-        }
-        return self.event(event, **kwargs)
+        return self.event(self.payloads.dm(user_id, text, channel, ts), **kwargs)
 
     def home_opened(self, user_id: str, **kwargs: Any) -> Delivery:
-        return self.event(
-            {
-                "type": "app_home_opened",
-                "user": user_id,
-                "channel": self.api.dm_channel_id(user_id),
-                "tab": "home",
-                "event_ts": f"{time.time():.6f}",
-            },
-            **kwargs,
-        )
-
-    def _name(self, user_id: str) -> str:
-        user = self.api.users.get(user_id) or {}
-        return str(user.get("name") or user_id.lower())
+        return self.event(self.payloads.home_opened(user_id), **kwargs)
 
 
 def find_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any] | None:

@@ -27,7 +27,7 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column:
+def _fk(target: str, *, nullable: bool = False, ondelete: str = "CASCADE") -> Column[int]:
     # Cascades let `forget-me` delete a member with one statement and leave nothing behind.
     return Column(Integer, ForeignKey(target, ondelete=ondelete), nullable=nullable, index=True)
 

@@ -18,7 +18,7 @@ _authors = itertools.count(1)
 
 def workspace(db: Database, team_id: str = TEAM, **settings: object) -> Workspace:
     with db.session() as session:
-        ws = ensure_workspace(session, team_id, Settings(**settings))  # type: ignore[arg-type]
+        ws = ensure_workspace(session, team_id, Settings.model_validate(settings))
         taxonomy.ensure_seeded(session, team_id, Texts.load())
         return ws
 

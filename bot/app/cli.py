@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from bot.app.logging_setup import configure
-from bot.core.config import ConfigError, Settings
+from bot.core.config import ConfigError, Settings, reveal
 
 if TYPE_CHECKING:
     from apscheduler.schedulers.background import BackgroundScheduler
@@ -63,6 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     tag = sub.add_parser("tag", help="print the pain points the configured tagger assigns (JSON lines)")
     tag.add_argument("text", nargs="*", help="answers to tag")
     tag.add_argument("--file", help="a CSV with a 'text' column ('-' for standard input)")
+    tag.add_argument(
+        "--examples",
+        metavar="LABELLED.csv",
+        help="teach the tagger first: columns 'text' and 'pain_points' (ids separated by ';'); "
+        "an id not in the taxonomy becomes a new pain point named after it",
+    )
+    tag.add_argument(
+        "--eval",
+        metavar="LABELLED.csv",
+        help="print per pain point precision, recall and F1, macro-F1 and exact match per language",
+    )
     tag.set_defaults(func=cmd_tag)
 
     tables = sub.add_parser(
@@ -91,15 +102,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_tag(args: argparse.Namespace) -> int:
     from bot.app import tag_cli
 
-    if not args.text and not args.file:
+    if not args.text and not args.file and not args.eval:
         print(
-            'convene tag: give a text (convene tag "We have no budget") or --file answers.csv',
+            'convene tag: give a text (convene tag "We have no budget"), --file answers.csv '
+            "or --eval labelled.csv",
             file=sys.stderr,
         )
         return 2
     settings = Settings.from_env(args.env_file)
     try:
-        return tag_cli.run(settings, args.text, args.file, sys.stdout)
+        return tag_cli.run(settings, args.text, args.file, sys.stdout, args.examples, args.eval)
     except (OSError, tag_cli.TagInputError) as exc:
         print(f"convene tag: {exc}", file=sys.stderr)
         return 2
@@ -150,15 +162,18 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    # websocket-client's adapter, not Bolt's default built-in one: the built-in client (slack-sdk
+    # 3.48) loops on a connection the network dropped without a close frame, spinning a core
+    # and taking ~40 s to notice; this one reconnects at once (tests/e2e/test_cli_run.py).
+    from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
 
     settings = Settings.from_env(args.env_file)
     settings.require("slack_bot_token", "slack_app_token")
     _, app, scheduler = _start(settings)
-    handler = SocketModeHandler(app, settings.slack_app_token)
-    _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), handler.close()))
+    handler = SocketModeHandler(app, reveal(settings.slack_app_token))
+    _stop_on_sigterm(lambda: scheduler.shutdown(wait=False), handler.close)
     log.info("Convene is running over Socket Mode")
-    handler.start()
+    handler.start()  # type: ignore[no-untyped-call]  # slack_bolt leaves it unannotated
     return 0
 
 
@@ -173,7 +188,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         settings.require("slack_bot_token", "slack_signing_secret")
     runtime, app, scheduler = _start(settings, distributed=settings.distributed)
     server = HttpServer(app, runtime.db, host=args.host, port=args.port)
-    _stop_on_sigterm(lambda: (scheduler.shutdown(wait=False), server.stop()))
+    _stop_on_sigterm(lambda: scheduler.shutdown(wait=False), server.stop)
     server.serve_forever()
     return 0
 
@@ -188,18 +203,19 @@ def _start(settings: Settings, distributed: bool = False) -> tuple["Runtime", "A
         app = build_distributed_app(runtime)
         log.info("distributed mode: install Convene in a workspace at /slack/install")
     else:
-        client = build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+        client = build_web_client(reveal(settings.slack_bot_token), settings.slack_api_base_url)
         runtime = build_runtime(settings, client=client)
         bootstrap_workspace(runtime, client)
-        app = build_bolt_app(runtime, client, settings.slack_signing_secret)
+        app = build_bolt_app(runtime, client, reveal(settings.slack_signing_secret))
     scheduler = build_scheduler(runtime, settings.tick_seconds)
     scheduler.start()
     return runtime, app, scheduler
 
 
-def _stop_on_sigterm(stop: Callable[[], object]) -> None:
+def _stop_on_sigterm(*stops: Callable[[], object]) -> None:
     def handle(_signum: int, _frame: object) -> None:
-        stop()
+        for stop in stops:
+            stop()
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, handle)

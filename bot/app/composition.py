@@ -1,15 +1,15 @@
 """The composition root: settings + database + Slack client -> runtime -> Bolt app."""
 
 import logging
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
 from bot.core.clock import Clock, SystemClock
-from bot.core.config import Settings
+from bot.core.config import Settings, reveal
 from bot.core.installations import STATE_TTL_SECONDS, Installations
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
@@ -45,12 +45,13 @@ def build_runtime(
     if upgrade:
         migrate.upgrade(db.engine)
     installations: Installations | None = None
+    client_for: Callable[[str], WebClient]
     if client is None and settings.distributed:
         settings = _per_workspace_only(settings)
         installations = Installations(settings, db)
         client_for = installations.client_for
     else:
-        single = client or build_web_client(settings.slack_bot_token, settings.slack_api_base_url)
+        single = client or build_web_client(reveal(settings.slack_bot_token), settings.slack_api_base_url)
         client_for = lambda _team_id: single  # noqa: E731  (one workspace, one client)
     return Runtime(
         settings=settings,
@@ -94,7 +95,7 @@ def build_distributed_app(runtime: Runtime, *, state_ttl_seconds: int = STATE_TT
         # No token: each request gets its workspace's. The client still carries the API base
         # URL and retry policy that Bolt copies into those clients and uses for oauth.v2.access.
         client=build_web_client(None, settings.slack_api_base_url),
-        signing_secret=settings.slack_signing_secret,
+        signing_secret=reveal(settings.slack_signing_secret),
         oauth_settings=installations.oauth_settings(on_installed, state_ttl_seconds=state_ttl_seconds),
         user_facing_authorize_error_message=runtime.texts.get("install.not_installed"),
         logger=logging.getLogger("convene.bolt"),
@@ -108,7 +109,7 @@ def bootstrap_workspace(runtime: Runtime, client: WebClient) -> str:
     """Learn which workspace the token belongs to and make sure it has settings and a
     taxonomy before the first check-in."""
     identity = client.auth_test()
-    team_id = identity["team_id"]
+    team_id: str = identity["team_id"]
     prepare_workspace(runtime, team_id, identity.get("team") or "")
     log.info("connected to workspace %s as %s", team_id, identity.get("user_id"))
     return team_id
@@ -143,4 +144,4 @@ def _per_workspace_only(settings: Settings) -> Settings:
             "/convene facilitators add in each workspace",
             ", ".join(ignored),
         )
-    return replace(settings, coordinator_channel=None, facilitators=frozenset())
+    return settings.model_copy(update={"coordinator_channel": None, "facilitators": frozenset()})

@@ -193,9 +193,9 @@ def _send_reminder(runtime: Runtime, lane: pacing.Lane, delivery_id: int, *, now
 def _load(session: Session, delivery_id: int) -> tuple[CheckinDelivery, Member, Workspace]:
     row = session.exec(
         select(CheckinDelivery, Member, Workspace)
-        .join(Member, Member.id == CheckinDelivery.member_id)
-        .join(CheckinRound, CheckinRound.id == CheckinDelivery.round_id)
-        .join(Workspace, Workspace.team_id == CheckinRound.team_id)
+        .join(Member, col(Member.id) == CheckinDelivery.member_id)
+        .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+        .join(Workspace, col(Workspace.team_id) == CheckinRound.team_id)
         .where(CheckinDelivery.id == delivery_id)
     ).one()
     return row[0], row[1], row[2]

@@ -2,10 +2,12 @@
 
 Everything here is storage logic with no Slack in it; `bot.checkins.fanout` does the sending."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, func, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
@@ -150,7 +152,9 @@ def start_manual_round(
     return round_, created
 
 
-def _add_deliveries(session: Session, round_: CheckinRound, members: list[Member], due_at: datetime) -> int:
+def _add_deliveries(
+    session: Session, round_: CheckinRound, members: Sequence[Member], due_at: datetime
+) -> int:
     rows = [
         {
             "round_id": round_.id,
@@ -193,7 +197,7 @@ def expire_stale(session: Session, now: datetime) -> int:
         .values(status=DeliveryStatus.EXPIRED)
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(CursorResult[Any], result).rowcount  # an UPDATE's result has a rowcount
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:
@@ -208,7 +212,7 @@ def claim(session: Session, delivery_id: int, now: datetime) -> bool:
         .values(
             status=DeliveryStatus.SENDING,
             claimed_at=now,
-            attempts=CheckinDelivery.attempts + 1,  # type: ignore[operator]
+            attempts=CheckinDelivery.attempts + 1,
         ),
     )
 
@@ -279,7 +283,7 @@ def settle_stuck(
         update(CheckinDelivery)
         .where(
             col(CheckinDelivery.id) == delivery_id,
-            CheckinDelivery.status == DeliveryStatus.SENDING,
+            col(CheckinDelivery.status) == DeliveryStatus.SENDING,
             col(CheckinDelivery.claimed_at) == claimed_at,
         )
         .values(**values),
@@ -315,7 +319,7 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
         .where(
             col(CheckinDelivery.id) == delivery_id,
             col(CheckinDelivery.reminder_sent_at).is_(None),
-            CheckinDelivery.status == DeliveryStatus.SENT,
+            col(CheckinDelivery.status) == DeliveryStatus.SENT,
         )
         .values(reminder_sent_at=now),
     )
@@ -488,6 +492,7 @@ def _set_member_tags(
     )
     existing = session.exec(select(AnswerTag).where(AnswerTag.answer_id == answer.id)).all()
     machine = (TagSource.OFFLINE, TagSource.LLM)
+    tag: AnswerTag | None  # each existing tag, then each selection's tag if it has one
     for tag in existing:
         # A selection replaces the machine's guesses too; no selection lets the tagger speak.
         replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in machine)

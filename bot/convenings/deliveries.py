@@ -69,7 +69,7 @@ def claim(session: Session, message_id: int, now: datetime) -> bool:
         .values(
             status=DeliveryStatus.SENDING,
             claimed_at=now,
-            attempts=ConveningMessage.attempts + 1,  # type: ignore[operator]
+            attempts=ConveningMessage.attempts + 1,
         ),
     )
 
@@ -149,7 +149,7 @@ def settle_stuck(
         update(ConveningMessage)
         .where(
             col(ConveningMessage.id) == message_id,
-            ConveningMessage.status == DeliveryStatus.SENDING,
+            col(ConveningMessage.status) == DeliveryStatus.SENDING,
             col(ConveningMessage.claimed_at) == claimed_at,
         )
         .values(**values),

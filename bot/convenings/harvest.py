@@ -176,11 +176,12 @@ def record_harvest(
     ]
     if not text and not contacts:
         raise ConveningError("harvest_empty")
-    harvest = harvest_of(session, convening.id, member.id)  # type: ignore[arg-type]
+    assert convening.id is not None and member.id is not None
+    harvest = harvest_of(session, convening.id, member.id)
     if harvest is None:
         harvest = ConveningHarvest(
             convening_id=convening.id, member_id=member.id, answered_at=now, updated_at=now
-        )  # type: ignore[arg-type]
+        )
     harvest.try_text, harvest.consent, harvest.updated_at = text, harvest_consent(quote_anonymously), now
     session.add(harvest)
     session.execute(
@@ -189,7 +190,7 @@ def record_harvest(
         )
     )
     for contact in sorted(set(contacts)):
-        session.add(ConveningContact(convening_id=convening.id, member_id=member.id, contact_id=contact))  # type: ignore[arg-type]
+        session.add(ConveningContact(convening_id=convening.id, member_id=member.id, contact_id=contact))
     session.commit()
     session.refresh(harvest)
     return harvest

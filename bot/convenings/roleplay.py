@@ -16,7 +16,7 @@ from importlib import resources
 
 from bot.convenings.seating import Table
 from bot.core.texts import Texts
-from bot.tagging.offline import words
+from bot.tagging.lexicon import words
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def assign_roles(
         for member in sorted(table.members, key=lambda a: (-len(ruled_out[a.key]), a.key)):
             allowed = [r for r in ranked if r not in ruled_out[member.key]]
             fresh = [r for r in allowed if r not in taken]
-            choice = (fresh or allowed or [None])[0]
+            choice = next(iter(fresh or allowed), None)
             if choice is None:
                 assigned[member.key] = fallback
                 continue

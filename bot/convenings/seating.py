@@ -337,7 +337,7 @@ class _State:
 
 
 def _sum(keys: Sequence[_Key]) -> _Key:
-    return tuple(sum(column) for column in zip(*keys, strict=True)) if keys else _ZERO  # type: ignore[return-value]
+    return tuple(sum(column) for column in zip(*keys, strict=True)) if keys else _ZERO
 
 
 def _plus(a: _Key, b: _Key) -> _Key:

@@ -67,7 +67,7 @@ def attendee_pains(
     convening, then their other answers since the convening before it (all history before the
     first), newest first; within an answer, their own ticks before the tagger's guesses."""
     before = session.exec(
-        select(Convening.day)
+        select(col(Convening.day))
         .where(
             Convening.team_id == convening.team_id,
             Convening.status == ConveningStatus.PLANNED,
@@ -76,7 +76,7 @@ def attendee_pains(
         .order_by(col(Convening.day).desc())
     ).first()
     statement = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             Answer.member_id,
             Answer.created_at,
             Answer.id,
@@ -136,18 +136,20 @@ def propose(
     roles = assign_roles(plan.tables, {m.id or 0: m.agency or "" for m in members}, texts, DEFAULT_LANGUAGE)
     session.execute(delete(ConveningTable).where(col(ConveningTable.convening_id) == convening.id))
     session.execute(delete(ConveningSeat).where(col(ConveningSeat.convening_id) == convening.id))
+    convening_id = convening.id
+    assert convening_id is not None
     for table in plan.tables:
         row = ConveningTable(
-            convening_id=convening.id, number=table.number, focus=json.dumps(list(table.focus))
-        )  # type: ignore[arg-type]
+            convening_id=convening_id, number=table.number, focus=json.dumps(list(table.focus))
+        )
         session.add(row)
         session.flush()
         for attendee in table.members:
             session.add(
                 ConveningSeat(
-                    convening_id=convening.id,  # type: ignore[arg-type]
+                    convening_id=convening_id,
                     member_id=attendee.key,
-                    table_id=row.id,  # type: ignore[arg-type]
+                    table_id=row.id or 0,
                     role=roles[attendee.key].id,
                     pains=json.dumps(list(attendee.pains)),
                 )
@@ -202,6 +204,7 @@ def move(
     if member_id not in where:
         raise ConveningError("not_seated")
     source = where[member_id]
+    target: StoredTable | None
     if swap_with is not None:
         if swap_with not in where:
             raise ConveningError("not_seated")

@@ -292,7 +292,7 @@ def upcoming_for(session: Session, member: Member, today: date) -> list[tuple[Co
             )
         ).all()
     )
-    return [(c, answers.get(c.id)) for c in found]  # type: ignore[call-overload]
+    return [(c, answers.get(c.id or 0)) for c in found]
 
 
 def attendees_going(session: Session, convening: Convening) -> list[Member]:

@@ -120,7 +120,7 @@ def draft(session: Session, team_id: str, now: datetime) -> Agenda:
         )
     weeks = max(1, math.ceil((now - since) / timedelta(weeks=1)))
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             PainPoint.slug,
             PainPoint.name,
             Answer.created_at,

@@ -230,7 +230,8 @@ def _themes(session: Session, team_id: str) -> tuple[ThemeSummary, ...]:
         .order_by(answers.desc(), col(EmergingTheme.id))
     ).all()
     return tuple(
-        ThemeSummary(id=theme_id, name=name, answers=int(count), examples=_examples(examples))
+        # A stored theme's id; SQLModel types primary keys as optional for unsaved rows.
+        ThemeSummary(id=theme_id, name=name, answers=int(count), examples=_examples(examples))  # type: ignore[arg-type]
         for theme_id, name, examples, count in rows
     )
 

@@ -176,7 +176,7 @@ def _fallback(message_blocks: Blocks) -> str:
             return str(text["text"])[:200]
         for element in block.get("elements") or []:
             if isinstance(element, dict) and isinstance(element.get("text"), str):
-                return element["text"][:200]
+                return str(element["text"])[:200]
     return "Weekly digest"
 
 

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 # Lines drawn at most; past this the smallest series are summed into one "Other" line.
@@ -62,7 +63,7 @@ def render_trends_png(
     figure = trend_figure(weeks, series, names, title, labels=labels)
     buffer = io.BytesIO()
     # No "Software" entry: the bytes don't change with the matplotlib version's name.
-    FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})
+    FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})  # type: ignore[no-untyped-call]
     figure.clear()
     return buffer.getvalue()
 
@@ -81,8 +82,8 @@ def trend_figure(
     weeks = [str(week) for week in weeks]
     lines = _fold(_aligned(series, len(weeks)), names, labels)
 
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained", facecolor="white")
-    figure.get_layout_engine().set(w_pad=0.12, h_pad=0.12)
+    layout = ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.12)
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout=layout, facecolor="white")
     axes = figure.add_subplot()
     families = list(_fonts()[0])
     _style(axes, title, labels, families)
@@ -192,12 +193,21 @@ def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
 
 
 def _style(axes: Axes, title: str, labels: ChartLabels, families: list[str]) -> None:
-    font = {"fontfamily": families}
     axes.set_title(
-        _drawable(title), loc="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR, pad=12, **font
+        _drawable(title),
+        loc="left",
+        fontsize=14,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+        pad=12,
+        fontfamily=families,
     )
-    axes.set_xlabel(_drawable(labels.x_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, **font)
-    axes.set_ylabel(_drawable(labels.y_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, **font)
+    axes.set_xlabel(
+        _drawable(labels.x_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, fontfamily=families
+    )
+    axes.set_ylabel(
+        _drawable(labels.y_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, fontfamily=families
+    )
     axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8, zorder=0)
     axes.set_axisbelow(True)
     for side in ("top", "right"):

@@ -8,7 +8,7 @@ import re
 import tomllib
 from importlib import resources
 
-from bot.core.config import Settings
+from bot.core.config import Settings, reveal
 from bot.core.texts import Texts
 from bot.digest.blocks import percent
 from bot.digest.model import Digest
@@ -77,6 +77,20 @@ def template_summary(texts: Texts, digest: Digest, community: str) -> str:
 
 
 def summary(settings: Settings, texts: Texts, digest: Digest, community: str) -> str:
+    """The opening paragraph. It starts with a capital whatever the workspace is called
+    ("the OGP Points of Contact" opens the template) or the LLM wrote."""
+    return _capitalised(_summary(settings, texts, digest, community))
+
+
+def _capitalised(paragraph: str) -> str:
+    # The first letter, past any mrkdwn or emoji markup before it (`*`, `_`, `:`).
+    for i, char in enumerate(paragraph):
+        if char.isalnum():
+            return paragraph[:i] + char.upper() + paragraph[i + 1 :]
+    return paragraph
+
+
+def _summary(settings: Settings, texts: Texts, digest: Digest, community: str) -> str:
     fallback = template_summary(texts, digest, community)
     if not (settings.openai_api_key or settings.openai_base_url) or not digest.answered:
         return fallback
@@ -97,7 +111,7 @@ def _ask_llm(settings: Settings, given: dict[str, object]) -> str:
 
     prompts = tomllib.loads(resources.files("prompts").joinpath("llm.toml").read_text("utf-8"))["digest"]
     client = OpenAI(
-        api_key=settings.openai_api_key or "not-needed",
+        api_key=reveal(settings.openai_api_key) or "not-needed",
         base_url=settings.openai_base_url,
         timeout=20.0,
         max_retries=1,

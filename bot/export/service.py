@@ -36,6 +36,7 @@ from storage.models import (
 )
 
 CHUNK = 500  # rows fetched from the database at a time
+Row = tuple[object, ...]  # one line of a CSV file
 # What Excel, LibreOffice and Google Sheets may read as the start of a formula (OWASP's list).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -148,7 +149,7 @@ def run(
             exported = export_files(session, team, first, last, out_dir)
     except SQLAlchemyError as exc:
         where = db.engine.url.render_as_string(hide_password=True)
-        reason = str(exc.orig if getattr(exc, "orig", None) is not None else exc).splitlines()[0]
+        reason = str(getattr(exc, "orig", None) or exc).splitlines()[0]
         raise DatabaseUnreadable(
             f"could not read the database at {where} ({reason}); is it Convene's, and up to date "
             "(convene db upgrade)?"
@@ -165,11 +166,9 @@ def run(
 # ---------------------------------------------------------------- the three tables
 
 
-def _checkin_rows(
-    session: Session, team: str, start: datetime | None, end: datetime | None
-) -> Iterator[tuple]:
+def _checkin_rows(session: Session, team: str, start: datetime | None, end: datetime | None) -> Iterator[Row]:
     statement = (
-        select(
+        select(  # type: ignore[call-overload, misc]  # sqlmodel types select() up to 4 columns
             Answer.id,
             Answer.created_at,
             CheckinRound.round_key,
@@ -191,9 +190,11 @@ def _checkin_rows(
     yield from _stream(session, statement)
 
 
-def _tag_rows(session: Session, team: str, start: datetime | None, end: datetime | None) -> Iterator[tuple]:
+def _tag_rows(session: Session, team: str, start: datetime | None, end: datetime | None) -> Iterator[Row]:
     statement = (
-        select(AnswerTag.answer_id, PainPoint.slug, PainPoint.name, AnswerTag.source, AnswerTag.confidence)
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
+            AnswerTag.answer_id, PainPoint.slug, PainPoint.name, AnswerTag.source, AnswerTag.confidence
+        )
         .join(Answer, col(Answer.id) == col(AnswerTag.answer_id))
         .join(PainPoint, col(PainPoint.id) == col(AnswerTag.pain_point_id))
         .where(Answer.team_id == team, *_within(col(Answer.created_at), start, end))
@@ -203,11 +204,11 @@ def _tag_rows(session: Session, team: str, start: datetime | None, end: datetime
         yield answer_id, slug, name, source, round(confidence, 3)
 
 
-def _match_rows(session: Session, team: str, start: datetime | None, end: datetime | None) -> Iterator[tuple]:
+def _match_rows(session: Session, team: str, start: datetime | None, end: datetime | None) -> Iterator[Row]:
     # Previews are proposals a facilitator may still change or drop: only rounds that were
     # sent (or are being sent) are matches.
     statement = (
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             MatchRound.week_key,
             MatchGroup.id,
             Member.user_id,
@@ -232,7 +233,7 @@ def _match_rows(session: Session, team: str, start: datetime | None, end: dateti
 # ---------------------------------------------------------------- plumbing
 
 
-def _stream(session: Session, statement: Any) -> Iterator[tuple]:
+def _stream(session: Session, statement: Any) -> Iterator[tuple[Any, ...]]:
     # yield_per: a server-side cursor on PostgreSQL, fetchmany() batches on SQLite.
     for row in session.exec(statement, execution_options={"yield_per": CHUNK}):
         yield tuple(row)
@@ -278,7 +279,7 @@ def _cell(value: object) -> str | int | float:
     return neutralise(str(value))
 
 
-def _write(path: Path, header: Sequence[str], rows: Iterable[tuple]) -> ExportedFile:
+def _write(path: Path, header: Sequence[str], rows: Iterable[Row]) -> ExportedFile:
     """Write next to the target and rename at the end: an export that fails half-way leaves
     no half-written file behind."""
     partial = path.with_name(path.name + ".part")

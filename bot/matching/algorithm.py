@@ -265,7 +265,7 @@ def _blossom(nodes: Sequence[int], edges: Iterable[Edge]) -> list[Pair]:
     if not edges:
         return []
     shift = max(0.0, -min(e[2] for e in edges)) + 1.0
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(sorted(nodes))
     graph.add_weighted_edges_from((i, j, round((wt + shift) * 1_000_000)) for i, j, wt in edges)
     return sorted((min(p), max(p)) for p in nx.max_weight_matching(graph, maxcardinality=True))
@@ -357,7 +357,7 @@ def _partition(prob: _Problem, members: list[int]) -> tuple[list[list[int]], lis
     small: list[int] = []
     for anchor in sorted(groups, key=prob.sort_key):
 
-        def order(i: int, anchor: str = anchor) -> tuple:
+        def order(i: int, anchor: str = anchor) -> tuple[tuple[str, ...], float, int]:
             others = (p for p in prob.pains[i] if p != anchor and count[p] >= 2)
             return (tuple(sorted(others, key=prob.sort_key)), prob.tz[i], i)
 
@@ -386,7 +386,7 @@ def _match_set(prob: _Problem, members: list[int], depth: int = 0) -> tuple[list
         pairs = _match_block(prob, members, complete=True)
         return pairs, [i for p in pairs for i in p] if depth else []
     blocks, left = _partition(prob, members) if depth <= 1 else (_tz_slices(prob, members), [])
-    pairs: list[Pair] = []
+    pairs = []
     for block in blocks:
         found = _match_block(prob, block, complete=False)
         pairs.extend(found)

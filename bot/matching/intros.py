@@ -98,7 +98,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                     blocks=blocks_,
                     unfurl_links=False,
                     # Lets a surviving instance ask Slack whether this intro went out (bot.app.recovery).
-                    metadata=message_metadata.intro_metadata(group.group.id),  # type: ignore[arg-type]
+                    metadata=message_metadata.intro_metadata(group.group.id),
                 )
             except SlackClientError as exc:
                 code = error_code(exc)
@@ -221,7 +221,7 @@ def send_followups(runtime: Runtime, team_id: str) -> int:
             for group in service.groups_of(session, round_id):
                 if group.group.id not in due or not group.group.channel_id:
                     continue
-                if not service.claim_followup(session, group.group.id, now):  # type: ignore[arg-type]
+                if not service.claim_followup(session, group.group.id, now):
                     continue
                 loc = group_language(runtime.texts, group.members)
                 pains = " & ".join(pain_names(session, team_id, group.shared)) or texts.get(

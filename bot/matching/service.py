@@ -5,8 +5,9 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
 from bot.convenings import harvest
@@ -135,6 +136,7 @@ def recent_pairs(session: Session, team_id: str, now: datetime) -> dict[frozense
     ).all()
     groups: dict[int, tuple[list[int], datetime]] = {}
     for group_id, member_id, sent_at in rows:
+        assert sent_at is not None  # only sent rounds were selected
         groups.setdefault(group_id, ([], sent_at))[0].append(member_id)
     recent: dict[frozenset[int], int] = {}
     for members, sent_at in groups.values():
@@ -189,7 +191,7 @@ def drop_unsent_proposals_with(session: Session, member: Member) -> int:
         )
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(CursorResult[Any], result).rowcount  # a DELETE's result has a rowcount
 
 
 def current_round(session: Session, team_id: str, week: str) -> MatchRound | None:
@@ -208,7 +210,7 @@ def save_proposal(
         conflict=["team_id", "week_key"],
     )  # fmt: skip
     round_ = current_round(session, workspace.team_id, week)
-    assert round_ is not None
+    assert round_ is not None and round_.id is not None
     if round_.status != MatchRoundStatus.PREVIEW:
         session.rollback()
         raise AlreadySent(week)
@@ -217,13 +219,13 @@ def save_proposal(
     for group in plan.groups:
         row = MatchGroup(
             round_id=round_.id, shared_pains=json.dumps(list(group.shared_pains)), weight=group.weight
-        )  # type: ignore[arg-type]
+        )
         session.add(row)
         session.flush()
         for member_id in group.members:
             session.add(MatchMember(group_id=row.id, member_id=member_id))  # type: ignore[arg-type]
     for unmatched in plan.unmatched:
-        session.add(MatchLeftOut(round_id=round_.id, member_id=unmatched.member_id, reason=unmatched.reason))  # type: ignore[arg-type]
+        session.add(MatchLeftOut(round_id=round_.id, member_id=unmatched.member_id, reason=unmatched.reason))
     round_.created_by, round_.created_at = actor, now
     session.add(round_)
     session.commit()
@@ -297,7 +299,7 @@ def swap(session: Session, round_: MatchRound, pool: Pool, a: int, b: int) -> bo
 def _rederive(stored: StoredGroup, by_id: dict[int, Candidate], pool: Pool) -> None:
     """After a swap: what the group now shares (rarest first) and weighs, the way the
     algorithm would have scored it."""
-    candidates = [by_id[m.id] for m in stored.members if m.id in by_id]  # type: ignore[index]
+    candidates = [by_id[m.id] for m in stored.members if m.id in by_id]
     counts: dict[str, int] = defaultdict(int)
     for candidate in pool.candidates:
         for slug in candidate.pains:
@@ -319,7 +321,7 @@ def claim_round(session: Session, round_id: int, now: datetime) -> bool:
     return claimed(
         session,
         update(MatchRound)
-        .where(col(MatchRound.id) == round_id, MatchRound.status == MatchRoundStatus.PREVIEW)
+        .where(col(MatchRound.id) == round_id, col(MatchRound.status) == MatchRoundStatus.PREVIEW)
         .values(status=MatchRoundStatus.SENDING),
     )
 

@@ -63,6 +63,7 @@ class Pacer:
         self._paused_until = 0.0
         self._calm_since = 0.0
         self.rate_limited = 0  # 429s seen, for reports and tests
+        self.turns = 0  # slots handed out, for reports and tests
 
     @property
     def per_second(self) -> float:
@@ -94,6 +95,7 @@ class Pacer:
                 self._sleep(slot - now)
             with self._lock:
                 if self._paused_until <= slot:
+                    self.turns += 1
                     return
 
     def pause(self, seconds: float) -> None:

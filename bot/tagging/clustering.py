@@ -77,7 +77,7 @@ def cluster(texts: Sequence[str], min_size: int = 3, threshold: float = 0.12, se
     surfaces = [words(t) for t in texts]
     docs = [[_stem(w) for w in ws] for ws in surfaces]
     vectors = tfidf(docs)
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(texts)))
     for i in range(len(vectors)):
         for j in range(i + 1, len(vectors)):

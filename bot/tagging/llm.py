@@ -31,6 +31,8 @@ from importlib import resources
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 
 from bot.tagging import PainPointSpec, Tag, Tagger
 
@@ -171,11 +173,11 @@ class LLMTagger:
         prompts = load_prompts()
         listing = [{"id": p.slug, "name": p.name, "description": p.description} for p in _unique(taxonomy)]
         answers = [{"index": i, "text": text} for i, text in enumerate(batch)]
-        messages = [
+        messages: list[ChatCompletionMessageParam] = [
             {"role": "system", "content": prompts["system"].format(taxonomy=_dumps(listing))},
             {"role": "user", "content": prompts["user"].format(count=len(batch), answers=_dumps(answers))},
         ]
-        response_format = {
+        response_format: ResponseFormatJSONSchema = {
             "type": "json_schema",
             "json_schema": {"name": prompts["schema_name"], "strict": True, "schema": response_schema(slugs)},
         }

@@ -60,6 +60,7 @@ def apply_machine_tags(
         )
     )
     kept = {t.pain_point_id for t in existing if t.source not in (TagSource.OFFLINE, TagSource.LLM)}
+    assert answer.id is not None  # a stored answer
     for tag in tags:
         pain_id = by_slug.get(tag.slug)
         if pain_id is None or pain_id in kept:
@@ -69,7 +70,7 @@ def apply_machine_tags(
             AnswerTag(
                 answer_id=answer.id,
                 pain_point_id=pain_id,
-                source=source,  # type: ignore[arg-type]
+                source=source,
                 confidence=max(0.0, min(1.0, float(tag.confidence))),
             )
         )

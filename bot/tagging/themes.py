@@ -126,6 +126,7 @@ def adopt(
         return None
     description = f"Emerged from members' answers: {theme.keywords}."
     pain = taxonomy.add(session, team_id, theme.name, description, actor, now, action="adopt")
+    assert pain.id is not None  # added and flushed
     answer_ids = list(
         session.exec(select(ThemeAnswer.answer_id).where(ThemeAnswer.theme_id == theme.id)).all()
     )
@@ -135,7 +136,7 @@ def adopt(
                 AnswerTag(
                     answer_id=answer_id,
                     pain_point_id=pain.id,
-                    source=TagSource.THEME,  # type: ignore[arg-type]
+                    source=TagSource.THEME,
                     confidence=0.8,
                     created_at=now,
                 )

@@ -32,7 +32,7 @@ class Demo:
         # The stand-in sets no message limit, so the demo need not wait for Slack's pace.
         settings = Settings(facilitators=frozenset({DEMO_FACILITATOR.user_id}), slack_messages_per_second=50)
         self.slack = LocalSlack(
-            database_url, clock=self.clock, settings=settings, team_name="the OGP Points of Contact"
+            database_url, clock=self.clock, settings=settings, team_name="OGP Points of Contact"
         )
         self.people = {m.user_id: m for m in (DEMO_FACILITATOR, *DEMO_MEMBERS)}
         for person in self.people.values():

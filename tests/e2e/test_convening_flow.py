@@ -28,7 +28,7 @@ from storage.models import (
     Member,
     PainPoint,
 )
-from tests.e2e.conftest import COORDINATORS, FACILITATOR, MEXICO, PLAIN, text_of
+from tests.e2e.conftest import ADMIN, COORDINATORS, FACILITATOR, MEXICO, PLAIN, text_of
 from tests.e2e.home_controls import open_home, send_action, use_control
 
 pytestmark = pytest.mark.e2e
@@ -179,9 +179,12 @@ def test_members_who_are_not_facilitators_are_refused_and_nothing_is_stored(slac
 
 
 def test_help_tells_facilitators_about_convenings(slack: LocalSlack) -> None:
-    shown = text_of(slack.command(FACILITATOR, "help"))
+    shown = text_of(slack.command(ADMIN, "help"))  # a workspace admin, in English
     assert '`/convene convening add "<name>" YYYY-MM-DD [place]`' in shown
     assert "`/convene convening tables [size]`" in shown and "`/convene convening invite`" in shown
+    french = text_of(slack.command(FACILITATOR, "help"))
+    assert '`/convene convening add "<nom>" AAAA-MM-JJ [lieu]`' in french
+    assert "convening" not in text_of(slack.command(PLAIN, "help"))
 
 
 # ---------------------------------------------------------------- invitations and RSVPs

@@ -2,7 +2,6 @@
 (against a local OpenAI-compatible stand-in), and an LLM outage never costs a tag."""
 
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from sqlmodel import select
@@ -69,7 +68,7 @@ def openai_standin() -> Iterator[OpenAIStandIn]:
 def llm_slack(database_url: str, clock: ManualClock, openai_standin: OpenAIStandIn) -> Iterator[LocalSlack]:
     settings = Settings(facilitators=frozenset({FACILITATOR}), openai_api_key="sk-test-key",
                         openai_base_url=openai_standin.base_url, openai_model="gpt-4o-mini")  # fmt: skip
-    with LocalSlack(database_url, clock=clock, settings=replace(settings)) as slack:
+    with LocalSlack(database_url, clock=clock, settings=settings) as slack:
         slack.api.add_user(MANILA, name="maria", real_name="Maria Santos", tz="Asia/Manila")
         slack.api.add_user(FACILITATOR, name="fatima", real_name="Fatima Diallo")
         yield slack

@@ -7,6 +7,7 @@ from handlers import (
     checkin_actions,
     checkin_views,
     commands,
+    convening_commands,
     forget_me,
     home,
     home_settings,
@@ -34,6 +35,7 @@ def register_all(app: App, runtime: Runtime) -> None:
         theme_actions,
         match_commands,
         match_followups,
+        convening_commands,
         forget_me,
         installs,
     ):

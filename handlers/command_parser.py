@@ -46,6 +46,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("members", True, "members"),
     CommandSpec("facilitators add", True, "facilitators add @user"),
     CommandSpec("export", True, "export"),
+    CommandSpec("convening", True, "convening"),
+    CommandSpec("convening add", True, 'convening add "<name>" YYYY-MM-DD [place]'),
+    CommandSpec("convening cancel", True, "convening cancel"),
+    CommandSpec("convening invite", True, "convening invite"),
+    CommandSpec("convening tables", True, "convening tables [size]"),
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
 _LONGEST = max(len(spec.name.split()) for spec in COMMANDS)

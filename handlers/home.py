@@ -9,6 +9,8 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.convenings import blocks as convening_blocks
+from bot.convenings import service as convenings
 from bot.core.promises import Promises
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
@@ -70,6 +72,7 @@ def home_view(
         matches = past_matches(session, member) if member else []
         exports = past_exports(session, member) if member else []
         privacy = workspaces.privacy(session, team_id, runtime.settings)
+        coming, today = convenings.for_home(session, member, runtime.clock.now()) if member else ([], None)
     loc = locale_for(client, user_id, member)
     promises = Promises(texts, loc, privacy)
     out: Blocks = [
@@ -84,6 +87,8 @@ def home_view(
     else:
         status = member_settings.status_label(texts, member, loc)
         out.append(blocks.section(texts.get("home.status", loc, status=status, tz=member.tz)))
+        if member.status != MemberStatus.LEFT and today is not None:
+            out += convening_blocks.home_blocks(texts, loc, coming, today)
         out += _recent(texts, loc, answers, promises)
         out += _matches(texts, loc, matches)
         out += privacy_blocks(texts, loc, promises, member.consent_default, exports)

@@ -177,6 +177,13 @@ def _me_blocks(
                         ignored=member.intros_ignored,
                     ),
                     req.t("me.avoid", loc, count=stored.avoided),
+                    req.t(
+                        "me.convenings",
+                        loc,
+                        answers=stored.convening_answers,
+                        harvests=stored.harvests,
+                        named=stored.keep_talking,
+                    ),
                 ]
             )
         ),

@@ -34,3 +34,11 @@ def action_value(body: dict[str, Any]) -> str:
         value = actions[0].get("value")
         return value if isinstance(value, str) else ""
     return ""
+
+
+def action_id(body: dict[str, Any]) -> str:
+    actions = dig(body, "actions")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        value = actions[0].get("action_id")
+        return value if isinstance(value, str) else ""
+    return ""

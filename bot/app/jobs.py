@@ -10,6 +10,9 @@ from sqlmodel import select
 from bot.app import recovery
 from bot.checkins import fanout, retention
 from bot.checkins import service as checkins
+from bot.convenings import fanout as convening_fanout
+from bot.convenings import harvest
+from bot.convenings import service as convenings
 from bot.core import schedule
 from bot.core.runtime import Runtime
 from bot.digest import publish
@@ -70,6 +73,7 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     _retention(runtime, team_id)
     _weekly_themes(runtime, team_id)
     _matching(runtime, team_id)
+    _convenings(runtime, team_id)
     _digest(runtime, team_id)
     return report
 
@@ -81,6 +85,8 @@ def _checkins(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
         workspace = session.get(Workspace, team_id)
         assert workspace is not None
         planned = checkins.plan_scheduled(session, workspace, now)
+        # Before anything is sent: check-ins in the weeks before a convening ask ahead of it.
+        convenings.mark_pre_engagement(session, workspace, now)
     if planned:
         # New deliveries are about to go out: make sure time zones are fresh first.
         fanout.sync_profiles(runtime, team_id)
@@ -152,6 +158,19 @@ def _matching(runtime: Runtime, team_id: str) -> None:
         log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
     intros.send_pending_intros(runtime, team_id)
     intros.send_followups(runtime, team_id)
+
+
+def _convenings(runtime: Runtime, team_id: str) -> None:
+    """The day after a convening, the harvest DMs; four weeks later, the follow-ups; then any
+    convening DM due (those, and invitations or seats a failure left for later). Each DM is
+    planned under a unique key and claimed before it is sent."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        harvest.plan_harvests(session, workspace, now)
+        harvest.plan_follow_ups(session, workspace, now)
+    convening_fanout.send_due(runtime, team_id)
 
 
 def _digest(runtime: Runtime, team_id: str) -> None:

@@ -29,22 +29,34 @@ def _name(member: Member) -> str:
     return escape(first_name(member.real_name, member.name))
 
 
+def question(texts: Texts, loc: str, ahead_of: str | None) -> str:
+    """The check-in's question; before a convening (pre-engagement), asked ahead of it."""
+    if ahead_of:
+        return texts.get("checkin.question_ahead", loc, convening=escape(ahead_of))
+    return texts.get("checkin.question", loc)
+
+
 def checkin_message(
-    texts: Texts, member: Member, delivery_id: int, community: str, privacy: Privacy
+    texts: Texts,
+    member: Member,
+    delivery_id: int,
+    community: str,
+    privacy: Privacy,
+    ahead_of: str | None = None,
 ) -> tuple[str, Blocks]:
     loc = language_of(member)
-    question = texts.get("checkin.question", loc)
+    asked = question(texts, loc, ahead_of)
     blocks = [
         {
             "type": "header",
             "text": {"type": "plain_text", "text": texts.get("checkin.header", loc)},
         },
         _section(texts.get("checkin.greeting", loc, first_name=_name(member), community=escape(community))),
-        _section(texts.get("checkin.ask", loc, question=question)),
+        _section(texts.get("checkin.ask", loc, question=asked)),
         _actions(texts, loc, delivery_id),
         _context(Promises(texts, loc, privacy).checkin_notice(member.consent_default)),
     ]
-    return texts.get("checkin.notification", loc, question=question), blocks
+    return texts.get("checkin.notification", loc, question=asked), blocks
 
 
 def reminder_message(texts: Texts, member: Member, delivery_id: int) -> tuple[str, Blocks]:
@@ -112,6 +124,7 @@ def checkin_modal(
     answer: Answer | None = None,
     selected_pain_ids: list[int] | None = None,
     details_only: bool = False,
+    ahead_of: str | None = None,
 ) -> dict[str, Any]:
     """The answer form. `details_only` is for a DM answer: the text is already stored (and may
     be longer than a modal input allows), so only the structured questions are asked. Who may
@@ -132,10 +145,15 @@ def checkin_modal(
         }
         if answer is not None and len(answer.text) <= 3000:
             text_input["initial_value"] = answer.text
+        label = (
+            texts.get("modal.challenge_label_ahead", loc, convening=ahead_of)
+            if ahead_of
+            else texts.get("modal.challenge_label", loc)
+        )
         blocks.append(
             _input(
                 "challenge",
-                texts.get("modal.challenge_label", loc),
+                label,
                 text_input,
                 hint=texts.get("modal.challenge_hint", loc),
             )

@@ -122,13 +122,14 @@ def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str 
     with runtime.db.session() as session:
         if not checkins.claim(session, delivery_id, now):
             return None  # another instance (or an earlier tick) has it
-        _, member, workspace = _load(session, delivery_id)
+        delivery, member, workspace = _load(session, delivery_id)
         text, blocks = checkin_blocks.checkin_message(
             runtime.texts,
             member,
             delivery_id,
             community_name(runtime, workspace, members.language_of(member)),
             Privacy.of(workspace, runtime.settings),
+            ahead_of=checkins.ahead_of(session, delivery),
         )
     try:
         response = lane.post_message(

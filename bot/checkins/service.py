@@ -20,6 +20,8 @@ from storage.models import (
     CheckinDelivery,
     CheckinRound,
     Consent,
+    Convening,
+    ConveningStatus,
     DeliveryStatus,
     Member,
     MemberStatus,
@@ -325,6 +327,14 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
         )
         .values(reminder_sent_at=now),
     )
+
+
+def ahead_of(session: Session, delivery: CheckinDelivery) -> str | None:
+    """The name of the convening this check-in asks ahead of (pre-engagement), if any."""
+    if delivery.convening_id is None:
+        return None
+    convening = session.get(Convening, delivery.convening_id)
+    return convening.name if convening is not None and convening.status == ConveningStatus.PLANNED else None
 
 
 # ---------------------------------------------------------------- answers

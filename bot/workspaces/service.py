@@ -24,6 +24,7 @@ def ensure_workspace(session: Session, team_id: str, settings: Settings, name: s
             name=name,
             coordinator_channel=settings.coordinator_channel,
             timezone=settings.timezone,
+            pre_engagement_weeks=settings.pre_engagement_weeks,
         )
         session.add(workspace)
         session.commit()

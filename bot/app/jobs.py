@@ -133,10 +133,13 @@ def _matching(runtime: Runtime, team_id: str) -> None:
             workspace.match_cron, schedule.zone(workspace.timezone), now, checkins.GRACE
         )
         round_ = match_service.current_round(session, team_id, match_service.week_key(workspace, now))
-        due = fire is not None and (round_ is None or round_.status == "preview")
+        due = fire is not None and not match_service.week_closed(session, round_)
     if due:
         report = intros.run_round(runtime, team_id, actor=None)
-        log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
+        if report.nobody:
+            log.debug("weekly matching %s: nobody to match yet", report.week)
+        else:
+            log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
     intros.send_pending_intros(runtime, team_id)
     intros.send_followups(runtime, team_id)
 

@@ -35,6 +35,7 @@ class SendReport:
     people: int = 0
     failed: int = 0
     already_sent: bool = False
+    nobody: bool = False  # nobody asked for a match: nothing sent, the week stays open
 
 
 def pain_names(session: Session, team_id: str, slugs: list[str]) -> list[str]:
@@ -54,12 +55,16 @@ def run_round(runtime: Runtime, team_id: str, actor: str | None) -> SendReport:
         week = service.week_key(workspace, now)
         report = SendReport(week)
         round_ = service.current_round(session, team_id, week)
-        if round_ is not None and round_.status != "preview":
+        if service.week_closed(session, round_):
             report.already_sent = True
             return report
         _pause_ignorers(runtime, session, team_id, now)
-        if round_ is None:
+        if round_ is None or round_.status != "preview" or service.is_empty(session, round_.id):  # type: ignore[arg-type]
             pool = service.build_pool(session, workspace, now)
+            if not pool.candidates:
+                # Sending an empty round would close the week before anyone could ask.
+                report.nobody = True
+                return report
             round_ = service.save_proposal(session, workspace, week, pool.plan(), actor, now)
         if not service.claim_round(session, round_.id, now):  # type: ignore[arg-type]
             report.already_sent = True

@@ -255,3 +255,18 @@ def test_shared_pains_are_stored_rarest_first(slack: LocalSlack) -> None:
     with slack.db.session() as session:
         shared = [json.loads(g.shared_pains) for g in session.exec(select(MatchGroup)).all()]
     assert ["funding"] in shared
+
+
+def test_a_round_with_nobody_to_match_leaves_the_week_open(slack: LocalSlack, clock: ManualClock) -> None:
+    # Tuesday 10:05, just after the default match time: the first tick finds nobody asking.
+    clock.set(datetime(2026, 11, 24, 10, 5, tzinfo=UTC))
+    slack.tick()
+    nobody = text_of(slack.command(FACILITATOR, "match run"))
+    assert "already sent" not in nobody and "Nobody has asked" in nobody
+    _answer_all(slack)
+    preview = text_of(slack.command(FACILITATOR, "match preview"))
+    assert "2 groups, 5 people" in preview and "already sent" not in preview
+    clock.advance(timedelta(minutes=30))
+    slack.tick()  # still within the day's window: the scheduled round now sends them
+    assert sorted(len(g) for g in _groups(slack)) == [2, 3]
+    assert len(slack.api.calls_to("conversations.open")) == 2

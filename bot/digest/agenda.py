@@ -85,7 +85,9 @@ def rank(stats: list[PainStats], all_answers: int) -> list[Session_]:
         else:
             format_key = "agenda.format_roleplay"
         sessions.append(Session_(s.name, s.slug, format_key, score(s, all_answers), s))
-    return sorted(sessions, key=lambda x: (-x.score, x.slug))[:MAX_SESSIONS]
+    # How many raised it comes first: a pain point is never left out while one raised less
+    # often gets a session. Trend and difficulty (the score) order those raised equally often.
+    return sorted(sessions, key=lambda x: (-x.stats.total, -x.score, x.slug))[:MAX_SESSIONS]
 
 
 def draft(session: Session, team_id: str, now: datetime) -> Agenda:
@@ -213,30 +215,35 @@ def _rationale(texts: Texts, item: Session_) -> str:
     )
 
 
-def _leaders(texts: Texts, item: Session_) -> str:
+def _leaders(texts: Texts, item: Session_, mrkdwn: bool = True) -> str:
     names = item.stats.helped if item.format_key == "agenda.format_panel" else item.stats.leaders
     if not names:
         return texts.get("agenda.leaders_none")
-    return texts.get("agenda.leaders", names=", ".join(escape(n) for n in names[:5]))
+    shown = [escape(n) if mrkdwn else n for n in names[:5]]  # the Markdown file is not mrkdwn
+    return texts.get("agenda.leaders", names=", ".join(shown))
 
 
 def to_markdown(texts: Texts, agenda: Agenda) -> str:
+    # The file is the document itself, read and edited away from Slack: it says nothing of
+    # attachments, and carries no Slack markup.
     lines = [
         f"# {texts.get('agenda.header')}",
         "",
-        texts.get("agenda.intro", answers=agenda.answers, weeks=agenda.weeks),
+        texts.get("agenda.intro_document", answers=agenda.answers, weeks=agenda.weeks),
         "",
     ]
     for number, item in enumerate(agenda.sessions, start=1):
         lines += [
             f"## {number}. {item.title}",
             "",
-            f"- Format: {texts.get(item.format_key)}",
-            f"- Why: {_rationale(texts, item)}",
-            f"- {_leaders(texts, item)}",
+            "- " + texts.get("agenda.document_format", format=texts.get(item.format_key)),
+            "- " + texts.get("agenda.document_why", rationale=_rationale(texts, item)),
+            f"- {_leaders(texts, item, mrkdwn=False)}",
             "",
         ]
     if agenda.themes:
         lines += [f"## {texts.get('agenda.themes_header')}", ""]
-        lines += [f"- {name} ({count} answers)" for name, count in agenda.themes]
+        lines += [
+            "- " + texts.get("agenda.document_theme", name=name, count=count) for name, count in agenda.themes
+        ]
     return "\n".join(lines) + "\n"

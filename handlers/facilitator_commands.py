@@ -64,11 +64,23 @@ def checkin_now(req: CommandRequest) -> None:
         if counts[MemberStatus.ACTIVE] == 0:
             req.reply(req.t("checkin_now.empty"))
             return
-        checkins.start_manual_round(session, ws, req.user_id, runtime.clock.now())
+        started = checkins.start_manual_round(session, ws, req.user_id, runtime.clock.now())
     report = fanout.send_due(runtime, req.team_id)
     skipped = counts[MemberStatus.PAUSED] + counts[MemberStatus.LEFT]
     failed = report.failed + report.undeliverable
-    req.reply(req.t("checkin_now.done", sent=report.sent, failed=failed, skipped=skipped))
+    if started.new:
+        req.reply(req.t("checkin_now.done", sent=report.sent, failed=failed, skipped=skipped))
+        return
+    tz = schedule.zone(ws.timezone)
+    req.reply(
+        req.t(
+            "checkin_now.again",
+            started=when([started.started_at.astimezone(tz)]),
+            next=when([(started.started_at + checkins.MANUAL_GAP).astimezone(tz)]),
+            tz=ws.timezone,
+            added=started.added,
+        )
+    )
 
 
 def members_list(req: CommandRequest) -> None:

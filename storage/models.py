@@ -41,6 +41,9 @@ class Workspace(SQLModel, table=True):
     match_cron: str = Field(default=DEFAULT_MATCH_CRON, max_length=120)
     digest_cron: str = Field(default=DEFAULT_DIGEST_CRON, max_length=120)
     profiles_synced_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # When the latest `/convene checkin now` round started: claimed with one conditional
+    # UPDATE, so two commands a second apart (or on two instances) start one round.
+    manual_round_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -119,9 +122,13 @@ class CheckinRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
     # The local date of a scheduled fire ("2026-11-30"): Manila and Mexico City receive the
-    # same Monday round at their own 09:00. Manual rounds get "manual-<UTC minute>".
+    # same Monday round at their own 09:00. Manual rounds get "manual-<UTC start time>".
     round_key: str = Field(max_length=64)
     kind: str = Field(default=RoundKind.SCHEDULED, max_length=16)
+    # The day the round belongs to (the scheduled fire's local date; a manual round's date in
+    # the community's time zone): the digest counts a round in that day's week, wherever
+    # its members live and whenever Slack delivered it.
+    round_date: date | None = Field(default=None, index=True)
     started_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 

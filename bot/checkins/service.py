@@ -3,9 +3,9 @@
 Everything here is storage logic with no Slack in it; `bot.checkins.fanout` does the sending."""
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
@@ -54,14 +54,16 @@ class ModalAnswer:
 
 
 def get_or_create_round(
-    session: Session, team_id: str, round_key: str, kind: str, started_by: str | None = None
+    session: Session,
+    team_id: str,
+    round_key: str,
+    kind: str,
+    started_by: str | None = None,
+    round_date: date | None = None,
 ) -> CheckinRound:
-    insert_ignoring_duplicates(
-        session,
-        CheckinRound,
-        [{"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}],
-        conflict=["team_id", "round_key"],
-    )
+    row = {"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}
+    insert_ignoring_duplicates(session, CheckinRound, [{**row, "round_date": round_date}],
+                               conflict=["team_id", "round_key"])  # fmt: skip
     session.commit()
     return session.exec(
         select(CheckinRound).where(CheckinRound.team_id == team_id, CheckinRound.round_key == round_key)
@@ -87,7 +89,10 @@ def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int
         )
         if fire is None:
             continue
-        round_ = get_or_create_round(session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED)
+        day = fire.date()  # the fire's local date: one round for every time zone's Monday
+        round_ = get_or_create_round(
+            session, workspace.team_id, day.isoformat(), RoundKind.SCHEDULED, round_date=day
+        )
         created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
     session.commit()
     return created
@@ -134,18 +139,46 @@ def due_by_frequency(session: Session, members: list[Member], fire: datetime) ->
     ]
 
 
-def start_manual_round(
-    session: Session, workspace: Workspace, started_by: str, now: datetime
-) -> tuple[CheckinRound, int]:
-    """`/convene checkin now`. Keyed by the minute, so a double-click is one round."""
-    key = f"manual-{now.strftime('%Y%m%dT%H%M')}"
-    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by)
+MANUAL_GAP = schedule.MIN_GAP  # like scheduled ones, at most one manual round a day
+
+
+@dataclass
+class ManualRound:
+    round: CheckinRound
+    started_at: datetime  # when this round was started (by this command or an earlier one)
+    new: bool  # this command started it
+    added: int  # members asked by this command
+
+
+def start_manual_round(session: Session, workspace: Workspace, started_by: str, now: datetime) -> ManualRound:
+    """`/convene checkin now`: a round for every active member, at most one a day. Within a
+    day of the last one (a double-click, a colleague typing it too, a command a second past
+    the minute) it is that same round, and only members who joined since are asked. The
+    start is claimed on the workspace row, so concurrent commands agree on one round."""
+    started = claimed(
+        session,
+        update(Workspace)
+        .where(
+            col(Workspace.team_id) == workspace.team_id,
+            or_(col(Workspace.manual_round_at).is_(None), col(Workspace.manual_round_at) <= now - MANUAL_GAP),
+        )
+        .values(manual_round_at=now),
+    )
+    started_at = now
+    if not started:
+        latest = session.exec(
+            select(Workspace.manual_round_at).where(Workspace.team_id == workspace.team_id)
+        ).one()
+        started_at = latest or now
+    key = f"manual-{started_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S')}"
+    day = started_at.astimezone(schedule.zone(workspace.timezone)).date()
+    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by, day)
     members = session.exec(
         select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
     ).all()
-    created = _add_deliveries(session, round_, members, due_at=now)
+    added = _add_deliveries(session, round_, members, due_at=now)
     session.commit()
-    return round_, created
+    return ManualRound(round_, started_at, started, added)
 
 
 def _add_deliveries(session: Session, round_: CheckinRound, members: list[Member], due_at: datetime) -> int:

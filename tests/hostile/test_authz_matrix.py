@@ -115,8 +115,8 @@ def community(slack: LocalSlack) -> dict[str, Any]:
     slack.events.command(FACILITATOR, "digest preview")
     digest = wait_for(lambda: [r for r in slack.api.responses()[before:] if r.get("blocks")
                                and any(b.get("type") == "actions" for b in r["blocks"])])[0]  # fmt: skip
-    # A new minute: a refused `checkin now` would otherwise coincide with the facilitator's round.
-    slack.runtime.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    # The next day: a `checkin now` starts a new round, not the facilitator's earlier one.
+    slack.runtime.clock.advance(timedelta(hours=21))  # type: ignore[attr-defined]
     return {"pains": pains, "preview": preview, "swap_view": swap_view, "digest": digest}
 
 

@@ -5,7 +5,7 @@ Everything here is storage logic with no Slack in it; `bot.checkins.fanout` does
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
@@ -245,19 +245,34 @@ def claim(session: Session, delivery_id: int, now: datetime) -> bool:
 
 
 def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
+    """Slack has the message. A member may have answered or skipped it before the sender
+    heard back (the DM arrives first): their answer's status stays."""
+    status = col(CheckinDelivery.status)
     session.execute(
         update(CheckinDelivery)
         .where(col(CheckinDelivery.id) == delivery_id)
-        .values(status=DeliveryStatus.SENT, channel_id=channel_id, message_ts=message_ts, sent_at=now)
+        .values(
+            status=case((status == DeliveryStatus.SENDING, DeliveryStatus.SENT), else_=status),
+            channel_id=channel_id,
+            message_ts=message_ts,
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), now),
+        )
     )
     session.commit()
 
 
 def mark_failed(session: Session, delivery_id: int, error: str, permanent: bool) -> None:
+    """Slack refused the message: it will be sent again (or never, if `permanent`). Only a
+    delivery still being sent; one a member already answered is settled."""
     status = DeliveryStatus.UNDELIVERABLE if permanent else DeliveryStatus.FAILED
     session.execute(
         update(CheckinDelivery)
-        .where(col(CheckinDelivery.id) == delivery_id)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            col(CheckinDelivery.status).in_(
+                [DeliveryStatus.SENDING, DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+            ),
+        )
         .values(status=status, last_error=error[:120])
     )
     session.commit()
@@ -382,25 +397,40 @@ def answer_to_edit(session: Session, action_value: str, delivery: CheckinDeliver
     return modal_answer(session, delivery)
 
 
+def _asked_at(delivery: CheckinDelivery) -> datetime | None:
+    """When the member got the check-in: when it was sent or, while the sender has not heard
+    back from Slack (or died before it did), when it was claimed for sending."""
+    if delivery.status == DeliveryStatus.SENDING:
+        return delivery.sent_at or delivery.claimed_at
+    return delivery.sent_at if delivery.status in DeliveryStatus.OPEN else None
+
+
 def open_delivery(session: Session, member: Member, now: datetime) -> CheckinDelivery | None:
-    """The check-in a plain DM reply belongs to: the latest one sent in the last week."""
+    """The check-in a plain DM reply belongs to: the latest one sent in the last week,
+    including one whose sending is not settled yet (the member has it in hand)."""
+    asked_at = func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at))
     return session.exec(
         select(CheckinDelivery)
         .where(
             CheckinDelivery.member_id == member.id,
-            col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
-            col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+            or_(
+                and_(
+                    col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
+                    col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+                ),
+                and_(col(CheckinDelivery.status) == DeliveryStatus.SENDING, asked_at > now - OPEN_FOR),
+            ),
         )
-        .order_by(col(CheckinDelivery.sent_at).desc())
+        .order_by(asked_at.desc())
     ).first()
 
 
 def is_open(delivery: CheckinDelivery, now: datetime) -> bool:
-    return (
-        delivery.status in DeliveryStatus.OPEN
-        and delivery.sent_at is not None
-        and delivery.sent_at > now - OPEN_FOR
-    )
+    """Whether the member may still answer this check-in. One still marked as being sent
+    counts: a member pressing its button, or replying to it, has it, whatever our records
+    say after a crash."""
+    asked_at = _asked_at(delivery)
+    return asked_at is not None and asked_at > now - OPEN_FOR
 
 
 def check_text(text: str | None, limit: int) -> str:
@@ -538,18 +568,40 @@ def _set_member_tags(
             session.add(tag)
 
 
+ANSWERABLE = (DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED)
+
+
 def _mark_answered(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
-    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED):
-        delivery.status = DeliveryStatus.ANSWERED
-        delivery.answered_at = delivery.answered_at or now
-        session.add(delivery)
+    """The answer settles the check-in, even one still marked as being sent: the member has
+    it, so recovery must neither send it again nor wait on Slack for it. One statement, so
+    a sender hearing back from Slack at the same moment cannot undo it (see `mark_sent`)."""
+    session.execute(
+        update(CheckinDelivery)
+        .where(col(CheckinDelivery.id) == delivery.id, col(CheckinDelivery.status).in_(ANSWERABLE))
+        .values(
+            status=DeliveryStatus.ANSWERED,
+            answered_at=func.coalesce(col(CheckinDelivery.answered_at), now),
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at), now),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def skip(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
-    if delivery.status == DeliveryStatus.SENT:
-        delivery.status = DeliveryStatus.SKIPPED
-        session.add(delivery)
-        session.commit()
+    """Skip this week: like an answer, it settles a check-in still marked as being sent."""
+    session.execute(
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery.id,
+            col(CheckinDelivery.status).in_([DeliveryStatus.SENDING, DeliveryStatus.SENT]),
+        )
+        .values(
+            status=DeliveryStatus.SKIPPED,
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at), now),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    session.commit()
 
 
 def member_tag_ids(session: Session, answer_id: int) -> list[int]:

@@ -183,3 +183,41 @@ def test_stuck_intros_are_settled_with_slack_and_the_round_is_finished(database_
             assert len(intro_messages) == 1
         with slack.db.session() as session:
             assert session.exec(select(MatchRound.status)).one() == MatchRoundStatus.SENT
+
+
+def test_a_member_holding_a_checkin_still_in_flight_can_answer_it(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    from standins.harness import wait_for
+    from storage.models import Answer
+    from tests.e2e.conftest import text_of
+
+    deliveries = _claimed_round(slack, clock)
+    for user in deliveries:  # Slack has every DM; the dead instance never heard back
+        _post_as_the_dead_instance(slack, user, deliveries[user])
+    clock.advance(timedelta(seconds=30))  # well before recovery looks at these claims
+    # The Answer button opens the form, and the form's answer is stored ...
+    form = slack.click_for_view("URECOV001", slack.api.messages_to("URECOV001")[-1], "checkin_answer")
+    response = slack.events.submit_view(
+        "URECOV001", form, {"challenge": {"type": "plain_text_input", "value": "No budget left"}}
+    )
+    assert response.status == 200 and not response.body
+    # ... and so is a plain DM reply.
+    slack.events.dm("URECOV002", "The reshuffle stalled everything")
+    wait_for(lambda: any("Saved" in text_of(m) for m in slack.api.messages_to("URECOV002")))
+    with slack.db.session() as session:
+        stored = {a.delivery_id: a.text for a in session.exec(select(Answer)).all()}
+    assert stored == {
+        deliveries["URECOV001"]: "No budget left",
+        deliveries["URECOV002"]: "The reshuffle stalled everything",
+    }
+    for user in ("URECOV001", "URECOV002"):
+        assert _delivery(slack, deliveries[user]).status == DeliveryStatus.ANSWERED
+    # Recovery later settles only the one nobody answered, and nobody gets a second check-in.
+    clock.advance(timedelta(seconds=RECOVER_AFTER))
+    slack.tick()
+    assert _delivery(slack, deliveries["URECOV003"]).status == DeliveryStatus.SENT
+    for user in deliveries:
+        assert len([m for m in slack.api.messages_to(user) if m.get("metadata")]) == 1, user
+    with slack.db.session() as session:
+        assert len(session.exec(select(Answer)).all()) == 2

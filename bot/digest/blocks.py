@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.texts import Texts
-from bot.digest.model import Digest
+from bot.digest.model import Digest, PainTrend
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, quote
 
@@ -57,20 +57,13 @@ def digest_blocks(
             ),
         )
     )
-    lines = [
-        texts.get(
-            "digest.pain_line",
-            rank=rank,
-            name=escape(p.name),
-            count=p.count,
-            arrow="▲" if p.change > 0 else "▼" if p.change < 0 else "▶",
-            change=f"{p.change:+.1f}",
-            average=f"{p.previous_average:.1f}",
-            symptom=texts.get("digest.pain_symptom") if p.is_symptom else "",
-        )
-        for rank, p in enumerate(digest.pains, start=1)
-    ] or [texts.get("digest.pains_none")]
-    out.append(blocks.section(f"*{texts.get('digest.pains_header')}*"))
+    lines = [_pain_line(texts, rank, p) for rank, p in enumerate(digest.pains, start=1)] or [
+        texts.get("digest.pains_none")
+    ]
+    heading = f"*{texts.get('digest.pains_header')}*"
+    if digest.first_week:
+        heading += "\n" + texts.get("digest.no_history_note")
+    out.append(blocks.section(heading))
     out.extend(blocks.sections_from_lines(lines))
     if digest.themes:
         out.append(blocks.section(f"*{texts.get('digest.themes_header')}*"))
@@ -122,6 +115,23 @@ def digest_blocks(
     drifting = ", ".join(escape(n) for n in drifting_names) or texts.get("digest.drifting_none")
     out.append(_titled(texts, "digest.drifting_header", drifting))
     return out
+
+
+def _pain_line(texts: Texts, rank: int, pain: PainTrend) -> str:
+    symptom = texts.get("digest.pain_symptom") if pain.is_symptom else ""
+    if pain.change is None or pain.previous_average is None:
+        return texts.get("digest.pain_line_first", rank=rank, name=escape(pain.name), count=pain.count,
+                         symptom=symptom)  # fmt: skip
+    return texts.get(
+        "digest.pain_line",
+        rank=rank,
+        name=escape(pain.name),
+        count=pain.count,
+        arrow="▲" if pain.change > 0 else "▼" if pain.change < 0 else "▶",
+        change=f"{pain.change:+.1f}",
+        average=f"{pain.previous_average:.1f}",
+        symptom=symptom,
+    )
 
 
 def _titled(texts: Texts, key: str, body: str) -> dict[str, Any]:

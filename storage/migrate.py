@@ -27,7 +27,15 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database without Convene's schema."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision`; returns the revision before (None: there was no schema) and after."""
+    before = current_revision(engine)
     config = alembic_config(engine)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -44,6 +52,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+    return before, current_revision(engine)
 
 
 def revision(engine: Engine, message: str) -> None:

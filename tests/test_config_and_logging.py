@@ -56,3 +56,14 @@ def test_tokens_in_log_lines_are_masked() -> None:
     message = record.getMessage()
     assert "abcdefgh" not in message and "123456789" not in message
     assert "xoxb-…redacted" in message
+
+
+def test_placeholders_and_misplaced_tokens_are_named_never_shown() -> None:
+    settings = Settings(slack_bot_token="xoxb-your-bot-token", slack_app_token="xoxb-1-a-bot-token-here")
+    with pytest.raises(ConfigError) as raised:
+        settings.require("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    message = str(raised.value)
+    assert "Missing SLACK_SIGNING_SECRET" in message
+    assert "SLACK_BOT_TOKEN still holds the placeholder from .env.example" in message
+    assert "SLACK_APP_TOKEN should start with xapp-" in message
+    assert "xoxb-1-a-bot-token-here" not in message and "\n" not in message

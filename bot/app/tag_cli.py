@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
@@ -49,11 +50,17 @@ def current_taxonomy(settings: Settings, texts: Texts) -> list[PainPointSpec]:
     """The workspace's live taxonomy when the database has exactly one workspace, else the
     seed: the tool works before the bot was ever installed."""
     try:
+        url = make_url(settings.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+            return taxonomy.seed_specs(texts)  # opening it would leave an empty database file behind
         db = Database.from_url(settings.database_url)
-        with db.session() as session:
-            teams = list(session.exec(select(Workspace.team_id)).all())
-            if len(teams) == 1:
-                return taxonomy.specs(taxonomy.active_pain_points(session, teams[0]))
+        try:
+            with db.session() as session:
+                teams = list(session.exec(select(Workspace.team_id)).all())
+                if len(teams) == 1:
+                    return taxonomy.specs(taxonomy.active_pain_points(session, teams[0]))
+        finally:
+            db.dispose()
     except SQLAlchemyError:
         pass
     return taxonomy.seed_specs(texts)

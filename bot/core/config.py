@@ -10,6 +10,10 @@ from dotenv import load_dotenv
 
 from storage.db import DEFAULT_DATABASE_URL
 
+# `.env.example`'s values ("xoxb-your-bot-token") and the kind of token each setting holds.
+PLACEHOLDER = "your-"
+TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message tells the user how to fix it."""
@@ -90,11 +94,29 @@ class Settings:
             ) from exc
 
     def require(self, *names: str) -> None:
-        missing = [name.upper() for name in names if not getattr(self, name)]
+        """Each of `names` set, and not still `.env.example`'s placeholder or some other kind
+        of Slack credential pasted in the wrong place. Values are never repeated back."""
+        missing, placeholders, misplaced = [], [], []
+        for name in names:
+            value = getattr(self, name) or ""
+            prefix = TOKEN_PREFIXES.get(name)
+            if not value:
+                missing.append(name.upper())
+            elif PLACEHOLDER in value:
+                placeholders.append(name.upper())
+            elif prefix and not value.startswith(prefix):
+                misplaced.append(f"{name.upper()} should start with {prefix}")
+        problems = []
         if missing:
+            problems.append(f"Missing {', '.join(missing)}")
+        if placeholders:
+            holds = "still holds the placeholder" if len(placeholders) == 1 else "still hold the placeholders"
+            problems.append(f"{', '.join(placeholders)} {holds} from .env.example")
+        problems += misplaced
+        if problems:
             raise ConfigError(
-                f"Missing {', '.join(missing)}. Copy .env.example to .env and fill it in "
-                "(see the README's 'Install in your workspace')."
+                f"{'; '.join(problems)}. Copy .env.example to .env (if not done yet) and fill it in "
+                "from your Slack app's settings (see the README's 'Install in your workspace')."
             )
 
     def __repr__(self) -> str:

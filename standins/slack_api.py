@@ -54,6 +54,10 @@ USERS_LIST_MAX_PAGE = 200  # Slack's recommended (and here enforced) page size c
 HISTORY_DEFAULT_PAGE = 100  # conversations.history's default and maximum `limit`
 HISTORY_MAX_PAGE = 999
 MAX_ATTACHMENTS = 100
+# Slack refuses a message whose blocks hold too much text in all (`msg_blocks_too_long`), even
+# when each block is within its own limit; its threshold is undocumented and was observed near
+# 13,000 characters. The stand-in refuses past 12,000 characters of text across the blocks.
+MAX_BLOCKS_TEXT = 12_000
 RATE_WINDOW_SECONDS = 60.0
 SLACKBOT_USER_ID = "USLACKBOT"
 
@@ -146,6 +150,8 @@ class _Conversation:
     members: set[str] | None = None  # None: everyone in the workspace
     bot_is_member: bool = True
     messages: list[dict[str, Any]] = field(default_factory=list)
+    is_private: bool = False  # a private channel the bot is not in does not exist for it
+    archived: bool = False
 
     def has_member(self, user_id: str) -> bool:
         return self.members is None or user_id in self.members
@@ -326,6 +332,15 @@ def _message_metadata(params: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"event_type": metadata["event_type"], "event_payload": copy.deepcopy(metadata["event_payload"])}
 
 
+def _text_length(node: object) -> int:
+    """Characters of text anywhere in a block structure."""
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else _text_length(v) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(_text_length(item) for item in node)
+    return 0
+
+
 def _encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
@@ -412,6 +427,7 @@ class SlackStandIn:
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -566,8 +582,11 @@ class SlackStandIn:
         name: str,
         members: list[str] | None = None,
         bot_is_member: bool = True,
+        is_private: bool = False,
+        archived: bool = False,
     ) -> None:
-        """Add (or reconfigure) a channel. members=None means everyone is in it."""
+        """Add (or reconfigure: inviting the bot, archiving) a channel, keeping its messages.
+        members=None means everyone is in it."""
         with self._lock:
             existing = self._conversations.get(channel_id)
             messages = existing.messages if existing else []
@@ -578,6 +597,8 @@ class SlackStandIn:
                 set(members) if members is not None else None,
                 bot_is_member,
                 messages,
+                is_private,
+                archived,
             )
 
     def add_message(self, channel: str, *, user: str, text: str, thread_ts: str | None = None) -> str:
@@ -814,8 +835,10 @@ class SlackStandIn:
                 (c for c in self._conversations.values() if c.kind == "channel" and c.name == wanted),
                 None,
             )
-        if conversation is None:
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
             raise _ApiError("channel_not_found")
+        if conversation.archived:
+            raise _ApiError("is_archived")
         if not conversation.bot_is_member:
             raise _ApiError("not_in_channel")
         return conversation
@@ -845,6 +868,8 @@ class SlackStandIn:
                     errors=problems,
                     response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
                 )
+            if _text_length(blocks) > MAX_BLOCKS_TEXT:
+                raise _ApiError("msg_blocks_too_long")
         if attachments is not None:
             if not isinstance(attachments, list):
                 raise _ApiError("invalid_attachments")
@@ -1001,6 +1026,28 @@ class SlackStandIn:
         if existed:
             response.update(no_op=True, already_open=True)
         return response
+
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A conversation as the bot sees it: whether it is in it, whether it is archived.
+        A private channel the bot is not in is `channel_not_found`, as in Slack."""
+        conversation = self._conversations.get(_arg(params, "channel") or "")
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
+            raise _ApiError("channel_not_found")
+        kind = conversation.kind
+        return {
+            "ok": True,
+            "channel": {
+                "id": conversation.id,
+                "name": conversation.name,
+                "is_channel": kind == "channel" and not conversation.is_private,
+                "is_group": kind == "channel" and conversation.is_private,
+                "is_im": kind == "im",
+                "is_mpim": kind == "mpim",
+                "is_private": conversation.is_private or kind != "channel",
+                "is_archived": conversation.archived,
+                "is_member": conversation.bot_is_member,
+            },
+        }
 
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         """Top-level messages, newest first, between `oldest` and `latest` (exclusive unless

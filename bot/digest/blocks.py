@@ -139,14 +139,17 @@ def _titled(texts: Texts, key: str, body: str) -> dict[str, Any]:
 
 
 def split(
-    texts: Texts, week: str, all_blocks: Blocks, limit: int = blocks.MESSAGE_BLOCK_LIMIT
+    texts: Texts,
+    week: str,
+    all_blocks: Blocks,
+    limit: int = blocks.MESSAGE_BLOCK_LIMIT,
+    text_limit: int = blocks.MESSAGE_TEXT_LIMIT,
 ) -> list[Message]:
-    """Slack takes 50 blocks a message: a long digest becomes a first message and threaded
-    continuations, each headed so a reader knows where they are. An actions block stays with
-    the section before it (a theme and its buttons)."""
+    """Slack takes 50 blocks a message, and only so much text across them: a long digest
+    becomes a first message and threaded continuations, each headed so a reader knows where
+    they are. An actions block stays with the section before it (a theme and its buttons)."""
     messages: list[Message] = []
     current: Blocks = []
-    size = 0
     units: list[Blocks] = []
     for block in all_blocks:
         if block.get("type") == "actions" and units:
@@ -154,12 +157,11 @@ def split(
         else:
             units.append([block])
     for unit in units:
-        if current and size + len(unit) > limit:
+        grown = len(current) + len(unit) > limit or blocks.text_length(current + unit) > text_limit
+        if current and grown:
             messages.append(Message(_fallback(current), current))
             current = [blocks.context(texts.get("digest.continued", week=week))]
-            size = 1
         current.extend(unit)
-        size += len(unit)
     if current:
         messages.append(Message(_fallback(current), current))
     return messages

@@ -377,6 +377,15 @@ class SeenRequest(SQLModel, table=True):
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
 
 
+class SendPace(SQLModel, table=True):
+    """One workspace's schedule of send slots (bot.slack.pacing.DatabaseSlots), shared by
+    every instance: epoch seconds of the next free slot and of the end of a 429 pause."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    next_slot: float = 0.0
+    paused_until: float = 0.0
+
+
 class SchedulerLease(SQLModel, table=True):
     """Which instance runs the scheduled jobs. The holder renews it every tick; another
     instance takes it over once it has expired (the holder died or hung)."""

@@ -81,7 +81,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
     # Intros share the workspace's message pace with check-ins and reminders (bot.slack.pacing).
-    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second)
+    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second, runtime.db, team_id)
     with runtime.db.session() as session:
         pending = set(service.unsent_intros(session, team_id))
         stored = [
@@ -95,7 +95,11 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                 continue
             users = [m.user_id for m in group.members]
             try:
-                channel = client.conversations_open(users=",".join(users))["channel"]["id"]
+                # Opening the group DM takes a turn too: a round of intros is one burst of calls.
+                together = ",".join(users)
+                channel = lane.call(lambda c, together=together: c.conversations_open(users=together))[
+                    "channel"
+                ]["id"]
                 text, blocks_ = intro_message(runtime, session, team_id, group, now)
                 lane.post_message(
                     channel=channel,

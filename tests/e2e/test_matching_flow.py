@@ -270,3 +270,19 @@ def test_a_round_with_nobody_to_match_leaves_the_week_open(slack: LocalSlack, cl
     slack.tick()  # still within the day's window: the scheduled round now sends them
     assert sorted(len(g) for g in _groups(slack)) == [2, 3]
     assert len(slack.api.calls_to("conversations.open")) == 2
+
+
+def test_opening_group_dms_takes_turns_with_the_workspaces_messages(slack: LocalSlack) -> None:
+    from bot.slack import pacing
+
+    _answer_all(slack)
+    lane = pacing.lane_for(
+        slack.runtime.client_for(slack.team_id), slack.runtime.settings.slack_messages_per_second,
+        slack.runtime.db, slack.team_id,
+    )  # fmt: skip
+    before = lane.pacer.rate_limited
+    slack.api.fail_next("conversations.open", error="ratelimited", retry_after=0)
+    assert "Intros sent: 2 groups" in text_of(slack.command(FACILITATOR, "match run"))
+    # The 429 came back to the workspace's pacer (everyone waits), not to a retry behind its back.
+    assert lane.pacer.rate_limited == before + 1
+    assert [c.status for c in slack.api.calls_to("conversations.open")] == [429, 200, 200]

@@ -3,7 +3,8 @@
 `checkinround.round_date` lets the digest count a round in one week whatever its members'
 time zones; existing rounds get it from their key (a scheduled round's key is its local
 date) or, for manual rounds, from when they started in the community's time zone.
-`workspace.manual_round_at` is claimed by `/convene checkin now`.
+`workspace.manual_round_at` is claimed by `/convene checkin now`. `sendpace` holds each
+workspace's schedule of send slots, shared by every instance.
 
 Revision ID: 0010
 Revises: 0006
@@ -15,6 +16,7 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 import storage.types
@@ -45,6 +47,13 @@ def _round_date(key: str, kind: str, created_at: object, zone_name: str | None) 
 
 
 def upgrade() -> None:
+    op.create_table(
+        "sendpace",
+        sa.Column("key", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("next_slot", sa.Float(), nullable=False),
+        sa.Column("paused_until", sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint("key", name=op.f("pk_sendpace")),
+    )
     with op.batch_alter_table("checkinround", schema=None) as batch_op:
         batch_op.add_column(sa.Column("round_date", sa.Date(), nullable=True))
         batch_op.create_index(batch_op.f("ix_checkinround_round_date"), ["round_date"], unique=False)
@@ -73,6 +82,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("sendpace")
     with op.batch_alter_table("workspace", schema=None) as batch_op:
         batch_op.drop_column("manual_round_at")
     with op.batch_alter_table("checkinround", schema=None) as batch_op:

@@ -420,6 +420,7 @@ class SlackStandIn:
         self._rate_limits: dict[str, tuple[int, float, int | None]] = {}
         self._bucket_due: dict[tuple[str, str], float] = {}  # when a burst-allowing bucket is full again
         self._windows: dict[tuple[str, str], deque[float]] = {}
+        self._history_page_limit = HISTORY_MAX_PAGE
 
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -674,6 +675,20 @@ class SlackStandIn:
                 del self._windows[key]
             for key in [k for k in self._bucket_due if k[0] == method]:
                 del self._bucket_due[key]
+
+    def limit_history_as_for_unlisted_apps(
+        self, *, calls: int = 1, window_seconds: float = RATE_WINDOW_SECONDS, page: int = 15
+    ) -> None:
+        """conversations.history as Slack limits it for apps not in the Slack Marketplace
+        (new installs since 2025-05-29, existing ones from 2026-03-03): one call a minute
+        per workspace, at most 15 messages a page. Tests may shorten the window."""
+        if calls < 1 or window_seconds <= 0 or page < 1:
+            raise ValueError("calls and page must be >= 1, window_seconds > 0")
+        with self._lock:
+            self._rate_limits["conversations.history"] = (calls, window_seconds, None)
+            self._history_page_limit = page
+            for key in [k for k in self._windows if k[0] == "conversations.history"]:
+                del self._windows[key]
 
     # ---------------------------------------------------------------- inspection
 
@@ -1060,11 +1075,11 @@ class SlackStandIn:
         oldest = _history_ts(params, "oldest", 0.0)
         latest = _history_ts(params, "latest", math.inf)
         inclusive = _flag(params, "inclusive")
-        page = HISTORY_DEFAULT_PAGE
+        page = min(HISTORY_DEFAULT_PAGE, self._history_page_limit)
         limit = _arg(params, "limit")
         if limit is not None:
             try:
-                page = min(max(int(limit), 1), HISTORY_MAX_PAGE)
+                page = min(max(int(limit), 1), HISTORY_MAX_PAGE, self._history_page_limit)
             except ValueError as exc:
                 raise _invalid_arguments("limit must be an integer") from exc
         cursor = _arg(params, "cursor")

@@ -67,3 +67,13 @@ def test_placeholders_and_misplaced_tokens_are_named_never_shown() -> None:
     assert "SLACK_BOT_TOKEN still holds the placeholder from .env.example" in message
     assert "SLACK_APP_TOKEN should start with xapp-" in message
     assert "xoxb-1-a-bot-token-here" not in message and "\n" not in message
+
+
+def test_the_history_budget_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVENE_HISTORY_CALLS_PER_MINUTE", raising=False)
+    assert Settings.from_env(None).history_calls_per_minute == 1.0
+    monkeypatch.setenv("CONVENE_HISTORY_CALLS_PER_MINUTE", "50")
+    assert Settings.from_env(None).history_calls_per_minute == 50.0
+    monkeypatch.setenv("CONVENE_HISTORY_CALLS_PER_MINUTE", "never")
+    with pytest.raises(ConfigError, match="CONVENE_HISTORY_CALLS_PER_MINUTE"):
+        Settings.from_env(None)

@@ -45,6 +45,9 @@ class Settings:
     recover_after_seconds: int = 300
     # Messages a second Convene sends to one workspace (bot.slack.pacing): under Slack's limit.
     slack_messages_per_second: float = 4.0
+    # conversations.history calls a minute that recovery makes per workspace: Slack allows
+    # apps outside its Marketplace one (15 messages a page); Marketplace apps 50 or more.
+    history_calls_per_minute: float = 1.0
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> "Settings":
@@ -72,6 +75,7 @@ class Settings:
             lease_seconds=_seconds("CONVENE_LEASE_SECONDS", 40),
             recover_after_seconds=_seconds("CONVENE_RECOVER_AFTER_SECONDS", 300),
             slack_messages_per_second=_per_second("CONVENE_SLACK_MESSAGES_PER_SECOND", 4.0),
+            history_calls_per_minute=_per_minute("CONVENE_HISTORY_CALLS_PER_MINUTE", 1.0),
         )
         settings.check_timezone()
         if settings.lease_seconds <= settings.tick_seconds:
@@ -150,6 +154,19 @@ def _per_second(name: str, default: float) -> float:
         value = 0.0
     if not 0 < value <= 1000:  # nan fails this too
         raise ConfigError(f"{name}={raw!r} must be a number of messages a second, above 0 (e.g. 4).")
+    return value
+
+
+def _per_minute(name: str, default: float) -> float:
+    raw = (os.environ.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 10_000:  # nan fails this too
+        raise ConfigError(f"{name}={raw!r} must be a number of calls a minute, above 0 (e.g. 1).")
     return value
 
 

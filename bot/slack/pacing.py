@@ -246,7 +246,7 @@ class Pacer:
             except SlackApiError as exc:
                 if exc.response.status_code != 429 or attempt == MAX_RATE_LIMITED_RETRIES:
                     raise
-                self.pause(_retry_after(exc))
+                self.pause(retry_after(exc))
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def workers(self) -> int:
@@ -299,7 +299,7 @@ def lane_for(client: WebClient, per_second: float, db: Database | None = None, t
         lane = _lanes.get(key)
         if lane is None:
             slots = DatabaseSlots(db, team_id or key[1]) if db is not None else None
-            lane = _lanes[key] = Lane(Pacer(per_second, slots=slots), _without_rate_limit_retries(client))
+            lane = _lanes[key] = Lane(Pacer(per_second, slots=slots), without_rate_limit_retries(client))
         if db is not None and isinstance(lane.pacer.slots, DatabaseSlots):
             lane.pacer.slots.db = db  # the runtime's live handle, should the old one be disposed
         # The copy follows the app's client on what may change at run time (its timeout).
@@ -309,7 +309,8 @@ def lane_for(client: WebClient, per_second: float, db: Database | None = None, t
         return lane
 
 
-def _without_rate_limit_retries(client: WebClient) -> WebClient:
+def without_rate_limit_retries(client: WebClient) -> WebClient:
+    """A copy of `client` that raises a 429 instead of sleeping out its Retry-After."""
     return WebClient(
         token=client.token,
         base_url=client.base_url,
@@ -322,7 +323,8 @@ def _without_rate_limit_retries(client: WebClient) -> WebClient:
     )
 
 
-def _retry_after(exc: SlackApiError) -> float:
+def retry_after(exc: SlackApiError) -> float:
+    """Seconds Slack's 429 asks to wait."""
     headers = exc.response.headers or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), 1)
     if isinstance(value, list):

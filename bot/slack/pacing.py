@@ -22,6 +22,7 @@ import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
@@ -183,6 +184,7 @@ class Pacer:
         self._slowed_until = 0.0
         self._calm_since = 0.0
         self.rate_limited = 0  # 429s seen, for reports and tests
+        self.recent: deque[float] = deque(maxlen=1000)  # slots handed out lately, likewise
 
     @property
     def per_second(self) -> float:
@@ -216,6 +218,7 @@ class Pacer:
             # every slot taken after it (and a message already in its slot may meet a 429).
             with self._lock:
                 if self._paused_until <= slot:
+                    self.recent.append(slot)
                     return slot
 
     def pause(self, seconds: float) -> None:

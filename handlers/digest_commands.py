@@ -2,9 +2,11 @@
 
 import contextlib
 
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.digest import agenda, publish
+from bot.slack.channels import CHANNEL_PROBLEMS
+from bot.slack.errors import error_code
 from bot.slack.mrkdwn import escape
 from bot.workspaces.service import ready_workspace
 from handlers.command_request import CommandHandler, CommandRequest
@@ -34,6 +36,11 @@ def digest_post(req: CommandRequest) -> None:
         req.reply(req.t("digest.no_channel"))
     elif report.already:
         req.reply(req.t("digest.already_posted", week=report.week, channel=report.channel))
+    elif report.blocked:
+        problem = req.t(
+            f"channel.{report.error}", channel=report.channel, retry=req.t("channel.retry_digest")
+        )
+        req.reply(req.t("digest.blocked", week=report.week, problem=problem))
     elif report.error:
         req.reply(req.t("commands.slack_error", error=escape(report.error)))
     else:
@@ -56,7 +63,16 @@ def agenda_draft(req: CommandRequest) -> None:
         req.reply(req.t("digest.no_channel"))
         return
     client = req.runtime.client_for(req.team_id)
-    posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
+    try:
+        posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code not in CHANNEL_PROBLEMS:
+            raise
+        # Retrying cannot fix these: say what will.
+        req.reply(req.t("agenda.blocked", problem=req.t(f"channel.{code}", channel=channel,
+                                                           retry=req.t("channel.retry_agenda"))))  # fmt: skip
+        return
     # The blocks are posted; the editable file is a convenience that may fail on its own.
     with contextlib.suppress(SlackClientError):
         client.files_upload_v2(

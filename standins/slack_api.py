@@ -54,6 +54,10 @@ USERS_LIST_MAX_PAGE = 200  # Slack's recommended (and here enforced) page size c
 HISTORY_DEFAULT_PAGE = 100  # conversations.history's default and maximum `limit`
 HISTORY_MAX_PAGE = 999
 MAX_ATTACHMENTS = 100
+# Slack refuses a message whose blocks hold too much text in all (`msg_blocks_too_long`), even
+# when each block is within its own limit; its threshold is undocumented and was observed near
+# 13,000 characters. The stand-in refuses past 12,000 characters of text across the blocks.
+MAX_BLOCKS_TEXT = 12_000
 RATE_WINDOW_SECONDS = 60.0
 SLACKBOT_USER_ID = "USLACKBOT"
 
@@ -149,6 +153,8 @@ class _Conversation:
     members: set[str] | None = None  # None: everyone in the workspace
     bot_is_member: bool = True
     messages: list[dict[str, Any]] = field(default_factory=list)
+    is_private: bool = False  # a private channel the bot is not in does not exist for it
+    archived: bool = False
 
     def has_member(self, user_id: str) -> bool:
         return self.members is None or user_id in self.members
@@ -329,6 +335,15 @@ def _message_metadata(params: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"event_type": metadata["event_type"], "event_payload": copy.deepcopy(metadata["event_payload"])}
 
 
+def _text_length(node: object) -> int:
+    """Characters of text anywhere in a block structure."""
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else _text_length(v) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(_text_length(item) for item in node)
+    return 0
+
+
 def _encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
@@ -420,6 +435,7 @@ class SlackStandIn:
         # Socket Mode (see slack_socket_mode): the app-level token and where connections go.
         self._app_token: str | None = None
         self._socket_mode_url: Callable[[], str] | None = None
+        self._history_page_limit = HISTORY_MAX_PAGE
 
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -427,6 +443,7 @@ class SlackStandIn:
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -583,8 +600,11 @@ class SlackStandIn:
         name: str,
         members: list[str] | None = None,
         bot_is_member: bool = True,
+        is_private: bool = False,
+        archived: bool = False,
     ) -> None:
-        """Add (or reconfigure) a channel. members=None means everyone is in it."""
+        """Add (or reconfigure: inviting the bot, archiving) a channel, keeping its messages.
+        members=None means everyone is in it."""
         with self._lock:
             existing = self._conversations.get(channel_id)
             messages = existing.messages if existing else []
@@ -595,6 +615,8 @@ class SlackStandIn:
                 set(members) if members is not None else None,
                 bot_is_member,
                 messages,
+                is_private,
+                archived,
             )
 
     def add_message(self, channel: str, *, user: str, text: str, thread_ts: str | None = None) -> str:
@@ -695,6 +717,20 @@ class SlackStandIn:
             if not self._gate.wait_for(lambda: self._held >= count, timeout):
                 raise TimeoutError(f"{self._held} calls held, not {count}")
             return self._held
+
+    def limit_history_as_for_unlisted_apps(
+        self, *, calls: int = 1, window_seconds: float = RATE_WINDOW_SECONDS, page: int = 15
+    ) -> None:
+        """conversations.history as Slack limits it for apps not in the Slack Marketplace
+        (new installs since 2025-05-29, existing ones from 2026-03-03): one call a minute
+        per workspace, at most 15 messages a page. Tests may shorten the window."""
+        if calls < 1 or window_seconds <= 0 or page < 1:
+            raise ValueError("calls and page must be >= 1, window_seconds > 0")
+        with self._lock:
+            self._rate_limits["conversations.history"] = (calls, window_seconds, None)
+            self._history_page_limit = page
+            for key in [k for k in self._windows if k[0] == "conversations.history"]:
+                del self._windows[key]
 
     # ---------------------------------------------------------------- inspection
 
@@ -868,8 +904,10 @@ class SlackStandIn:
                 (c for c in self._conversations.values() if c.kind == "channel" and c.name == wanted),
                 None,
             )
-        if conversation is None:
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
             raise _ApiError("channel_not_found")
+        if conversation.archived:
+            raise _ApiError("is_archived")
         if not conversation.bot_is_member:
             raise _ApiError("not_in_channel")
         return conversation
@@ -899,6 +937,8 @@ class SlackStandIn:
                     errors=problems,
                     response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
                 )
+            if _text_length(blocks) > MAX_BLOCKS_TEXT:
+                raise _ApiError("msg_blocks_too_long")
         if attachments is not None:
             if not isinstance(attachments, list):
                 raise _ApiError("invalid_attachments")
@@ -1061,6 +1101,28 @@ class SlackStandIn:
             response.update(no_op=True, already_open=True)
         return response
 
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A conversation as the bot sees it: whether it is in it, whether it is archived.
+        A private channel the bot is not in is `channel_not_found`, as in Slack."""
+        conversation = self._conversations.get(_arg(params, "channel") or "")
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
+            raise _ApiError("channel_not_found")
+        kind = conversation.kind
+        return {
+            "ok": True,
+            "channel": {
+                "id": conversation.id,
+                "name": conversation.name,
+                "is_channel": kind == "channel" and not conversation.is_private,
+                "is_group": kind == "channel" and conversation.is_private,
+                "is_im": kind == "im",
+                "is_mpim": kind == "mpim",
+                "is_private": conversation.is_private or kind != "channel",
+                "is_archived": conversation.archived,
+                "is_member": conversation.bot_is_member,
+            },
+        }
+
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         """Top-level messages, newest first, between `oldest` and `latest` (exclusive unless
         `inclusive`), paged by cursor. Metadata only with `include_all_metadata`."""
@@ -1072,11 +1134,11 @@ class SlackStandIn:
         oldest = _history_ts(params, "oldest", 0.0)
         latest = _history_ts(params, "latest", math.inf)
         inclusive = _flag(params, "inclusive")
-        page = HISTORY_DEFAULT_PAGE
+        page = min(HISTORY_DEFAULT_PAGE, self._history_page_limit)
         limit = _arg(params, "limit")
         if limit is not None:
             try:
-                page = min(max(int(limit), 1), HISTORY_MAX_PAGE)
+                page = min(max(int(limit), 1), HISTORY_MAX_PAGE, self._history_page_limit)
             except ValueError as exc:
                 raise _invalid_arguments("limit must be an integer") from exc
         cursor = _arg(params, "cursor")

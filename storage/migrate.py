@@ -28,16 +28,26 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    _migrate(engine, command.upgrade, revision)
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database without Convene's schema."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision`; returns the revision before (None: there was no schema) and after."""
+    return _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
     """Back to `revision` (tests of a migration's way back; an operator's escape hatch)."""
-    _migrate(engine, command.downgrade, revision)
+    return _migrate(engine, command.downgrade, revision)
 
 
-def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
+def _migrate(
+    engine: Engine, step: Callable[[Config, str], None], revision: str
+) -> tuple[str | None, str | None]:
+    before = current_revision(engine)
     config = alembic_config(engine)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -54,6 +64,7 @@ def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str)
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+    return before, current_revision(engine)
 
 
 def revision(engine: Engine, message: str) -> None:

@@ -70,6 +70,9 @@ class Workspace(SQLModel, table=True):
     retention_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # Scheduled check-ins this many weeks before a convening ask ahead of it (0: never).
     pre_engagement_weeks: int = Field(default=DEFAULT_PRE_ENGAGEMENT_WEEKS)
+    # When the latest `/convene checkin now` round started: claimed with one conditional
+    # UPDATE, so two commands a second apart (or on two instances) start one round.
+    manual_round_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -148,9 +151,13 @@ class CheckinRound(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     team_id: str = Field(max_length=32, index=True)
     # The local date of a scheduled fire ("2026-11-30"): Manila and Mexico City receive the
-    # same Monday round at their own 09:00. Manual rounds get "manual-<UTC minute>".
+    # same Monday round at their own 09:00. Manual rounds get "manual-<UTC start time>".
     round_key: str = Field(max_length=64)
     kind: str = Field(default=RoundKind.SCHEDULED, max_length=16)
+    # The day the round belongs to (the scheduled fire's local date; a manual round's date in
+    # the community's time zone): the digest counts a round in that day's week, wherever
+    # its members live and whenever Slack delivered it.
+    round_date: date | None = Field(default=None, index=True)
     started_by: str | None = Field(default=None, max_length=32)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
@@ -406,6 +413,15 @@ class SeenRequest(SQLModel, table=True):
     key: str = Field(primary_key=True, max_length=200)
     team_id: str = Field(default="", max_length=32)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class SendPace(SQLModel, table=True):
+    """One workspace's schedule of send slots (bot.slack.pacing.DatabaseSlots), shared by
+    every instance: epoch seconds of the next free slot and of the end of a 429 pause."""
+
+    key: str = Field(primary_key=True, max_length=64)
+    next_slot: float = 0.0
+    paused_until: float = 0.0
 
 
 class SchedulerLease(SQLModel, table=True):

@@ -103,7 +103,7 @@ def _sent_delivery(db: Database, clock: ManualClock) -> tuple:
     m = factories.member(db, "UMNL", "Asia/Manila", clock.now())
     with db.session() as session:
         ws = _ws(db)
-        _, _ = checkins.start_manual_round(session, ws, "UFAC", clock.now())
+        checkins.start_manual_round(session, ws, "UFAC", clock.now())
         [delivery_id] = checkins.due_deliveries(session, clock.now())
         checkins.claim(session, delivery_id, clock.now())
         checkins.mark_sent(session, delivery_id, "D1", "1.000", clock.now())

@@ -113,3 +113,24 @@ def test_tokens_in_log_lines_are_masked() -> None:
     message = record.getMessage()
     assert "abcdefgh" not in message and "123456789" not in message
     assert "xoxb-…redacted" in message
+
+
+def test_placeholders_and_misplaced_tokens_are_named_never_shown() -> None:
+    settings = Settings(slack_bot_token="xoxb-your-bot-token", slack_app_token="xoxb-1-a-bot-token-here")
+    with pytest.raises(ConfigError) as raised:
+        settings.require("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    message = str(raised.value)
+    assert "Missing SLACK_SIGNING_SECRET" in message
+    assert "SLACK_BOT_TOKEN still holds the placeholder from .env.example" in message
+    assert "SLACK_APP_TOKEN should start with xapp-" in message
+    assert "xoxb-1-a-bot-token-here" not in message and "\n" not in message
+
+
+def test_the_history_budget_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONVENE_HISTORY_CALLS_PER_MINUTE", raising=False)
+    assert Settings.from_env(None).history_calls_per_minute == 1.0
+    monkeypatch.setenv("CONVENE_HISTORY_CALLS_PER_MINUTE", "50")
+    assert Settings.from_env(None).history_calls_per_minute == 50.0
+    monkeypatch.setenv("CONVENE_HISTORY_CALLS_PER_MINUTE", "never")
+    with pytest.raises(ConfigError, match="CONVENE_HISTORY_CALLS_PER_MINUTE"):
+        Settings.from_env(None)

@@ -114,3 +114,37 @@ def test_quote_consent_becomes_a_consent_level_and_back(database_url: str) -> No
         assert {key: bool(value) for key, value in back.items()} == {"yes": True, "no": False}
     finally:
         database.dispose()
+
+
+def test_existing_rounds_get_the_day_they_belong_to(database_url: str) -> None:
+    from datetime import date
+
+    from sqlalchemy import text
+
+    database = Database.from_url(database_url)
+    try:
+        migrate.upgrade(database.engine, "0006")
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO workspace (team_id, name, checkin_cron, timezone, reminder_hours, "
+                    "match_cron, digest_cron, created_at) VALUES ('T1', '', '0 9 * * mon', "
+                    "'Australia/Sydney', 24, '0 10 * * tue', '0 15 * * fri', '2026-11-01 00:00')"
+                )
+            )
+            # A scheduled round's key is its local date; a manual one started on Sunday 22:30
+            # UTC, which is already Monday in the community's Sydney.
+            connection.execute(
+                text(
+                    "INSERT INTO checkinround (team_id, round_key, kind, created_at) VALUES "
+                    "('T1', '2026-11-23', 'scheduled', '2026-11-22 22:00'), "
+                    "('T1', 'manual-20261122T2230', 'manual', '2026-11-22 22:30')"
+                )
+            )
+        migrate.upgrade(database.engine)
+        with database.engine.connect() as connection:
+            rows = connection.execute(text("SELECT kind, round_date FROM checkinround ORDER BY id")).all()
+        days = [(kind, day if isinstance(day, date) else date.fromisoformat(day)) for kind, day in rows]
+        assert days == [("scheduled", date(2026, 11, 23)), ("manual", date(2026, 11, 23))]
+    finally:
+        database.dispose()

@@ -1,14 +1,16 @@
 """The pacer: send slots a fixed interval apart, shared by threads, pushed back by a 429."""
 
 import threading
+from itertools import pairwise
 
 import pytest
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.core.config import ConfigError, Settings
 from bot.slack.client import build_web_client
-from bot.slack.pacing import Pacer, lane_for
+from bot.slack.pacing import DatabaseSlots, Pacer, lane_for
 from standins.slack_api import SlackStandIn
+from storage.db import Database
 
 
 class FrozenTime:
@@ -168,3 +170,30 @@ def test_the_pace_is_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     assert Settings.from_env(None).slack_messages_per_second == 4.0
     monkeypatch.setenv("CONVENE_SLACK_MESSAGES_PER_SECOND", "2.5")
     assert Settings.from_env(None).slack_messages_per_second == 2.5
+
+
+def test_pacers_sharing_a_database_row_never_hand_out_slots_closer_than_the_pace(db: Database) -> None:
+    # Two pacers with their own DatabaseSlots on one row: two instances of Convene, each with
+    # its own threads. Every slot either hands out is a full interval from every other.
+    rate = 50.0
+    pacers = [Pacer(rate, slots=DatabaseSlots(db, "TSHARED")) for _ in range(2)]
+    slots: list[float] = []
+    lock = threading.Lock()
+
+    def worker(pacer: Pacer) -> None:
+        for _ in range(6):
+            slot = pacer.wait_turn()
+            with lock:
+                slots.append(slot)
+
+    pool = [threading.Thread(target=worker, args=(p,)) for p in pacers for _ in range(2)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    slots.sort()
+    assert len(slots) == 24
+    assert min(b - a for a, b in pairwise(slots)) >= 1 / rate - 1e-6
+    # A 429 met by one instance holds back the other's next slot too.
+    until = pacers[0].slots.pause(0.3)
+    assert pacers[1].slots.take(1 / rate)[0] >= until

@@ -276,7 +276,7 @@ def test_the_digest_opens_with_a_capital_whatever_the_workspace_is_called(answer
         answered=answered, previous_response_rate=None,
         pains=(PainTrend("time", "Lack of time", 2, 0.0),) if answered else (), themes=(), quotes=(),
         groups_matched=0, people_matched=0, met=0, helped=0, follow_up_answers=0, average_support=None,
-        previous_average_support=None, drifting=(),
+        previous_average_support=None, drifting=(), previous_weeks_with_rounds=0,
     )  # fmt: skip
     opening = summary(Settings(), Texts.load(), digest, "the OGP Points of Contact")
     assert opening.startswith("The OGP Points of Contact")

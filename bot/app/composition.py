@@ -5,6 +5,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
 
@@ -65,6 +66,21 @@ def build_runtime(
     )
 
 
+class _SameTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when it is handed a client, and
+    then warns on every start that the token is unused. The client holds that same token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("convene.bolt")
+    if not any(isinstance(f, _SameTokenNotice) for f in logger.filters):
+        logger.addFilter(_SameTokenNotice())
+    return logger
+
+
 def build_bolt_app(runtime: Runtime, client: WebClient, signing_secret: str | None) -> App:
     """The real Bolt app for one workspace. Without a signing secret (Socket Mode) requests
     are not verified because they arrive over Slack's authenticated WebSocket instead; with
@@ -74,7 +90,7 @@ def build_bolt_app(runtime: Runtime, client: WebClient, signing_secret: str | No
         signing_secret=signing_secret or "",
         request_verification_enabled=False,
         before_authorize=SignatureCheck(signing_secret) if signing_secret else None,
-        logger=logging.getLogger("convene.bolt"),
+        logger=_bolt_logger(),
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="convene-listener"),
     )
     register_all(app, runtime)
@@ -104,7 +120,7 @@ def build_distributed_app(runtime: Runtime, *, state_ttl_seconds: int = STATE_TT
         before_authorize=SignatureCheck(signing_secret),
         oauth_settings=installations.oauth_settings(on_installed, state_ttl_seconds=state_ttl_seconds),
         user_facing_authorize_error_message=runtime.texts.get("install.not_installed"),
-        logger=logging.getLogger("convene.bolt"),
+        logger=_bolt_logger(),
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="convene-listener"),
     )
     register_all(app, runtime)

@@ -4,6 +4,7 @@ claim on the scheduler lease. Every instance ticks; only the lease holder works
 
 import logging
 
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
@@ -20,7 +21,10 @@ from bot.digest.aggregate import week_bounds
 from bot.matching import intros
 from bot.matching import service as match_service
 from bot.members import service as members
+from bot.slack.directory import iter_directory
+from bot.slack.errors import error_code
 from bot.tagging import pipeline, themes
+from bot.workspaces import service as workspaces
 from storage.models import DigestPost, Workspace
 
 log = logging.getLogger("convene.jobs")
@@ -152,10 +156,13 @@ def _matching(runtime: Runtime, team_id: str) -> None:
             workspace.match_cron, schedule.zone(workspace.timezone), now, checkins.GRACE
         )
         round_ = match_service.current_round(session, team_id, match_service.week_key(workspace, now))
-        due = fire is not None and (round_ is None or round_.status == "preview")
+        due = fire is not None and not match_service.week_closed(session, round_)
     if due:
         report = intros.run_round(runtime, team_id, actor=None)
-        log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
+        if report.nobody:
+            log.debug("weekly matching %s: nobody to match yet", report.week)
+        else:
+            log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
     intros.send_pending_intros(runtime, team_id)
     intros.send_followups(runtime, team_id)
 
@@ -195,3 +202,33 @@ def _digest(runtime: Runtime, team_id: str) -> None:
     if posted is None:
         report = publish.post_digest(runtime, team_id)
         log.info("weekly digest %s: %d messages, error=%s", report.week, report.messages, report.error)
+        if report.blocked:
+            _tell_facilitators_digest_blocked(runtime, team_id, report)
+
+
+def _tell_facilitators_digest_blocked(runtime: Runtime, team_id: str, report: publish.PostReport) -> None:
+    """Once, when the week's digest is blocked: each facilitator gets a DM saying what to do
+    (workspace admins and owners when no facilitator was named: they are facilitators too)."""
+    with runtime.db.session() as session:
+        people = sorted(workspaces.facilitator_ids(session, team_id, runtime.settings))
+    client = runtime.client_for(team_id)
+    if not people:
+        try:
+            everyone = iter_directory(client)
+            people = [
+                p.user_id for p in everyone if (p.is_admin or p.is_owner) and not (p.deleted or p.is_bot)
+            ]
+        except SlackClientError as exc:
+            log.warning("digest blocked in %s and no facilitator to tell: %s", team_id, error_code(exc))
+            return
+    text = runtime.texts.get(
+        "digest.blocked",
+        week=report.week,
+        problem=runtime.texts.get(f"channel.{report.error}", channel=report.channel, retry=runtime.texts.get(
+            "channel.retry_digest")),
+    )  # fmt: skip
+    for user_id in people:
+        try:
+            client.chat_postMessage(channel=user_id, text=text)
+        except SlackClientError as exc:
+            log.warning("could not tell a facilitator the digest is blocked: %s", error_code(exc))

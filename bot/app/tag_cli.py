@@ -52,11 +52,17 @@ def current_taxonomy(settings: Settings, texts: Texts) -> list[PainPointSpec]:
     if _missing_sqlite_file(settings.database_url):
         return taxonomy.seed_specs(texts)
     try:
+        url = make_url(settings.database_url)
+        if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).exists():
+            return taxonomy.seed_specs(texts)  # opening it would leave an empty database file behind
         db = Database.from_url(settings.database_url)
-        with db.session() as session:
-            teams = list(session.exec(select(Workspace.team_id)).all())
-            if len(teams) == 1:
-                return taxonomy.specs(taxonomy.active_pain_points(session, teams[0]))
+        try:
+            with db.session() as session:
+                teams = list(session.exec(select(Workspace.team_id)).all())
+                if len(teams) == 1:
+                    return taxonomy.specs(taxonomy.active_pain_points(session, teams[0]))
+        finally:
+            db.dispose()
     except SQLAlchemyError:
         pass
     return taxonomy.seed_specs(texts)

@@ -65,7 +65,9 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
 
 def lane_for(runtime: Runtime, team_id: str) -> pacing.Lane:
     """The workspace's paced way to Slack, shared by everything that fans out to it."""
-    return pacing.lane_for(runtime.client_for(team_id), runtime.settings.slack_messages_per_second)
+    return pacing.lane_for(
+        runtime.client_for(team_id), runtime.settings.slack_messages_per_second, runtime.db, team_id
+    )
 
 
 def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:

@@ -4,10 +4,10 @@ Everything here is storage logic with no Slack in it; `bot.checkins.fanout` does
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, func, update
+from sqlalchemy import CursorResult, and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
@@ -62,14 +62,16 @@ class ModalAnswer:
 
 
 def get_or_create_round(
-    session: Session, team_id: str, round_key: str, kind: str, started_by: str | None = None
+    session: Session,
+    team_id: str,
+    round_key: str,
+    kind: str,
+    started_by: str | None = None,
+    round_date: date | None = None,
 ) -> CheckinRound:
-    insert_ignoring_duplicates(
-        session,
-        CheckinRound,
-        [{"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}],
-        conflict=["team_id", "round_key"],
-    )
+    row = {"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}
+    insert_ignoring_duplicates(session, CheckinRound, [{**row, "round_date": round_date}],
+                               conflict=["team_id", "round_key"])  # fmt: skip
     session.commit()
     return session.exec(
         select(CheckinRound).where(CheckinRound.team_id == team_id, CheckinRound.round_key == round_key)
@@ -95,7 +97,10 @@ def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int
         )
         if fire is None:
             continue
-        round_ = get_or_create_round(session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED)
+        day = fire.date()  # the fire's local date: one round for every time zone's Monday
+        round_ = get_or_create_round(
+            session, workspace.team_id, day.isoformat(), RoundKind.SCHEDULED, round_date=day
+        )
         created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
     session.commit()
     return created
@@ -142,18 +147,46 @@ def due_by_frequency(session: Session, members: list[Member], fire: datetime) ->
     ]
 
 
-def start_manual_round(
-    session: Session, workspace: Workspace, started_by: str, now: datetime
-) -> tuple[CheckinRound, int]:
-    """`/convene checkin now`. Keyed by the minute, so a double-click is one round."""
-    key = f"manual-{now.strftime('%Y%m%dT%H%M')}"
-    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by)
+MANUAL_GAP = schedule.MIN_GAP  # like scheduled ones, at most one manual round a day
+
+
+@dataclass
+class ManualRound:
+    round: CheckinRound
+    started_at: datetime  # when this round was started (by this command or an earlier one)
+    new: bool  # this command started it
+    added: int  # members asked by this command
+
+
+def start_manual_round(session: Session, workspace: Workspace, started_by: str, now: datetime) -> ManualRound:
+    """`/convene checkin now`: a round for every active member, at most one a day. Within a
+    day of the last one (a double-click, a colleague typing it too, a command a second past
+    the minute) it is that same round, and only members who joined since are asked. The
+    start is claimed on the workspace row, so concurrent commands agree on one round."""
+    started = claimed(
+        session,
+        update(Workspace)
+        .where(
+            col(Workspace.team_id) == workspace.team_id,
+            or_(col(Workspace.manual_round_at).is_(None), col(Workspace.manual_round_at) <= now - MANUAL_GAP),
+        )
+        .values(manual_round_at=now),
+    )
+    started_at = now
+    if not started:
+        latest = session.exec(
+            select(Workspace.manual_round_at).where(Workspace.team_id == workspace.team_id)
+        ).one()
+        started_at = latest or now
+    key = f"manual-{started_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S')}"
+    day = started_at.astimezone(schedule.zone(workspace.timezone)).date()
+    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by, day)
     members = session.exec(
         select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
     ).all()
-    created = _add_deliveries(session, round_, members, due_at=now)
+    added = _add_deliveries(session, round_, members, due_at=now)
     session.commit()
-    return round_, created
+    return ManualRound(round_, started_at, started, added)
 
 
 def _add_deliveries(
@@ -222,19 +255,34 @@ def claim(session: Session, delivery_id: int, now: datetime) -> bool:
 
 
 def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
+    """Slack has the message. A member may have answered or skipped it before the sender
+    heard back (the DM arrives first): their answer's status stays."""
+    status = col(CheckinDelivery.status)
     session.execute(
         update(CheckinDelivery)
         .where(col(CheckinDelivery.id) == delivery_id)
-        .values(status=DeliveryStatus.SENT, channel_id=channel_id, message_ts=message_ts, sent_at=now)
+        .values(
+            status=case((status == DeliveryStatus.SENDING, DeliveryStatus.SENT), else_=status),
+            channel_id=channel_id,
+            message_ts=message_ts,
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), now),
+        )
     )
     session.commit()
 
 
 def mark_failed(session: Session, delivery_id: int, error: str, permanent: bool) -> None:
+    """Slack refused the message: it will be sent again (or never, if `permanent`). Only a
+    delivery still being sent; one a member already answered is settled."""
     status = DeliveryStatus.UNDELIVERABLE if permanent else DeliveryStatus.FAILED
     session.execute(
         update(CheckinDelivery)
-        .where(col(CheckinDelivery.id) == delivery_id)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            col(CheckinDelivery.status).in_(
+                [DeliveryStatus.SENDING, DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+            ),
+        )
         .values(status=status, last_error=error[:120])
     )
     session.commit()
@@ -367,25 +415,40 @@ def answer_to_edit(session: Session, action_value: str, delivery: CheckinDeliver
     return modal_answer(session, delivery)
 
 
+def _asked_at(delivery: CheckinDelivery) -> datetime | None:
+    """When the member got the check-in: when it was sent or, while the sender has not heard
+    back from Slack (or died before it did), when it was claimed for sending."""
+    if delivery.status == DeliveryStatus.SENDING:
+        return delivery.sent_at or delivery.claimed_at
+    return delivery.sent_at if delivery.status in DeliveryStatus.OPEN else None
+
+
 def open_delivery(session: Session, member: Member, now: datetime) -> CheckinDelivery | None:
-    """The check-in a plain DM reply belongs to: the latest one sent in the last week."""
+    """The check-in a plain DM reply belongs to: the latest one sent in the last week,
+    including one whose sending is not settled yet (the member has it in hand)."""
+    asked_at = func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at))
     return session.exec(
         select(CheckinDelivery)
         .where(
             CheckinDelivery.member_id == member.id,
-            col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
-            col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+            or_(
+                and_(
+                    col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
+                    col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+                ),
+                and_(col(CheckinDelivery.status) == DeliveryStatus.SENDING, asked_at > now - OPEN_FOR),
+            ),
         )
-        .order_by(col(CheckinDelivery.sent_at).desc())
+        .order_by(asked_at.desc())
     ).first()
 
 
 def is_open(delivery: CheckinDelivery, now: datetime) -> bool:
-    return (
-        delivery.status in DeliveryStatus.OPEN
-        and delivery.sent_at is not None
-        and delivery.sent_at > now - OPEN_FOR
-    )
+    """Whether the member may still answer this check-in. One still marked as being sent
+    counts: a member pressing its button, or replying to it, has it, whatever our records
+    say after a crash."""
+    asked_at = _asked_at(delivery)
+    return asked_at is not None and asked_at > now - OPEN_FOR
 
 
 def check_text(text: str | None, limit: int) -> str:
@@ -547,18 +610,40 @@ def _set_member_tags(
             session.add(tag)
 
 
+ANSWERABLE = (DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED)
+
+
 def _mark_answered(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
-    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED):
-        delivery.status = DeliveryStatus.ANSWERED
-        delivery.answered_at = delivery.answered_at or now
-        session.add(delivery)
+    """The answer settles the check-in, even one still marked as being sent: the member has
+    it, so recovery must neither send it again nor wait on Slack for it. One statement, so
+    a sender hearing back from Slack at the same moment cannot undo it (see `mark_sent`)."""
+    session.execute(
+        update(CheckinDelivery)
+        .where(col(CheckinDelivery.id) == delivery.id, col(CheckinDelivery.status).in_(ANSWERABLE))
+        .values(
+            status=DeliveryStatus.ANSWERED,
+            answered_at=func.coalesce(col(CheckinDelivery.answered_at), now),
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at), now),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def skip(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
-    if delivery.status == DeliveryStatus.SENT:
-        delivery.status = DeliveryStatus.SKIPPED
-        session.add(delivery)
-        session.commit()
+    """Skip this week: like an answer, it settles a check-in still marked as being sent."""
+    session.execute(
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery.id,
+            col(CheckinDelivery.status).in_([DeliveryStatus.SENDING, DeliveryStatus.SENT]),
+        )
+        .values(
+            status=DeliveryStatus.SKIPPED,
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at), now),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    session.commit()
 
 
 def member_tag_ids(session: Session, answer_id: int) -> list[int]:

@@ -14,6 +14,10 @@ from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource
 
 from storage.db import DEFAULT_DATABASE_URL
 
+# `.env.example`'s values ("xoxb-your-bot-token") and the kind of token each setting holds.
+PLACEHOLDER = "your-"
+TOKEN_PREFIXES = {"slack_bot_token": "xoxb-", "slack_app_token": "xapp-"}
+
 
 class ConfigError(Exception):
     """A setting is missing or wrong; the message tells the user how to fix it."""
@@ -24,6 +28,10 @@ Seconds = Annotated[int, Field(ge=1, description="a whole number of seconds, 1 o
 PerSecond = Annotated[
     float,
     Field(gt=0, le=1000, allow_inf_nan=False, description="a number of messages a second, above 0 (e.g. 4)"),
+]
+PerMinute = Annotated[
+    float,
+    Field(gt=0, le=10_000, allow_inf_nan=False, description="a number of calls a minute, above 0 (e.g. 1)"),
 ]
 # Comma-separated in the environment; NoDecode keeps pydantic-settings from reading them as JSON.
 Weeks = Annotated[int, Field(ge=0, le=12, description="a whole number of weeks from 0 (off) to 12")]
@@ -76,6 +84,9 @@ class Settings(BaseSettings):
     recover_after_seconds: Seconds = Field(300, alias="CONVENE_RECOVER_AFTER_SECONDS")
     # Messages a second Convene sends to one workspace (bot.slack.pacing): under Slack's limit.
     slack_messages_per_second: PerSecond = Field(4.0, alias="CONVENE_SLACK_MESSAGES_PER_SECOND")
+    # conversations.history calls a minute that recovery makes per workspace: Slack allows
+    # apps outside its Marketplace one (15 messages a page); Marketplace apps 50 or more.
+    history_calls_per_minute: PerMinute = Field(1.0, alias="CONVENE_HISTORY_CALLS_PER_MINUTE")
 
     @classmethod
     def from_env(cls, env_file: str | Path | None = ".env") -> Self:
@@ -136,11 +147,32 @@ class Settings(BaseSettings):
         return bool(self.slack_client_id and self.slack_client_secret)
 
     def require(self, *names: str) -> None:
-        missing = [_variable(name) for name in names if not getattr(self, name)]
+        """Each of `names` set, and not still `.env.example`'s placeholder or some other kind
+        of Slack credential pasted in the wrong place. Values are never repeated back."""
+        missing: list[str] = []
+        placeholders: list[str] = []
+        misplaced: list[str] = []
+        for name in names:
+            raw = getattr(self, name)
+            value = (reveal(raw) if isinstance(raw, SecretStr) else raw) or ""
+            prefix = TOKEN_PREFIXES.get(name)
+            if not value:
+                missing.append(_variable(name))
+            elif PLACEHOLDER in value:
+                placeholders.append(_variable(name))
+            elif prefix and not value.startswith(prefix):
+                misplaced.append(f"{_variable(name)} should start with {prefix}")
+        problems: list[str] = []
         if missing:
+            problems.append(f"Missing {', '.join(missing)}")
+        if placeholders:
+            holds = "still holds the placeholder" if len(placeholders) == 1 else "still hold the placeholders"
+            problems.append(f"{', '.join(placeholders)} {holds} from .env.example")
+        problems += misplaced
+        if problems:
             raise ConfigError(
-                f"Missing {', '.join(missing)}. Copy .env.example to .env and fill it in "
-                "(see the README's 'Install in your workspace')."
+                f"{'; '.join(problems)}. Copy .env.example to .env (if not done yet) and fill it in "
+                "from your Slack app's settings (see the README's 'Install in your workspace')."
             )
 
 

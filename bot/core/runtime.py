@@ -11,6 +11,7 @@ from bot.core.installations import Installations
 from bot.core.leadership import Leadership, Lease
 from bot.core.tagger import Tagger
 from bot.core.texts import Texts
+from bot.slack.budget import CallBudget
 from storage.db import Database
 
 
@@ -28,9 +29,17 @@ class Runtime:
     installations: Installations | None = None
     # This process's claim on the scheduler lease: every instance ticks, only the holder works.
     leadership: Leadership = field(init=False)
+    # Per workspace: what recovery may still ask of conversations.history (bot.app.recovery).
+    history_budgets: dict[str, CallBudget] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.leadership = Leadership(Lease(self.db, self.settings.lease_seconds))
+
+    def history_budget(self, team_id: str) -> CallBudget:
+        budget = self.history_budgets.get(team_id)
+        if budget is None:
+            budget = self.history_budgets[team_id] = CallBudget(self.settings.history_calls_per_minute)
+        return budget
 
     def serves(self, team_id: str) -> bool:
         """Whether Convene may message this workspace now. Scheduled jobs skip the others:

@@ -104,7 +104,9 @@ def rank(stats: list[PainStats], all_answers: int) -> list[Session_]:
         else:
             format_key = "agenda.format_roleplay"
         sessions.append(Session_(s.name, s.slug, format_key, score(s, all_answers), s))
-    return sorted(sessions, key=lambda x: (-x.score, x.slug))[:MAX_SESSIONS]
+    # How many raised it comes first: a pain point is never left out while one raised less
+    # often gets a session. Trend and difficulty (the score) order those raised equally often.
+    return sorted(sessions, key=lambda x: (-x.stats.total, -x.score, x.slug))[:MAX_SESSIONS]
 
 
 def draft(session: Session, team_id: str, now: datetime) -> Agenda:
@@ -226,14 +228,16 @@ def _helped_by_pain(session: Session, team_id: str, since: datetime) -> dict[str
 
 def intro(texts: Texts, agenda: Agenda, mrkdwn: bool = True) -> str:
     """Which answers the agenda is built from: since the previous convening, or all of them.
-    Convening names are a facilitator's words: escaped for Slack, as typed for the file."""
+    Convening names are a facilitator's words: escaped for Slack, as typed for the file (which
+    is the document itself, so its text says nothing of attachments)."""
     shown = escape if mrkdwn else str
     if agenda.since is not None:
         name, day = agenda.since
         period = texts.get("agenda.period_since", name=shown(name), date=day.isoformat(), weeks=agenda.weeks)
     else:
         period = texts.get("agenda.period_all", weeks=agenda.weeks)
-    text = texts.get("agenda.intro", answers=agenda.answers, period=period)
+    key = "agenda.intro" if mrkdwn else "agenda.intro_document"
+    text = texts.get(key, answers=agenda.answers, period=period)
     if agenda.coming is not None and agenda.ahead:
         text += " " + texts.get("agenda.intro_ahead", count=agenda.ahead, name=shown(agenda.coming[0]))
     return text
@@ -246,7 +250,7 @@ def agenda_blocks(texts: Texts, agenda: Agenda) -> list[dict[str, Any]]:
         out.append(
             blocks.section(texts.get("agenda.for_convening", name=f"*{escape(name)}*", date=day.isoformat()))
         )
-    out.append(blocks.context(intro(texts, agenda)))
+    out.append(blocks.context(intro(texts, agenda) + " " + texts.get("agenda.file_in_thread")))
     if not agenda.sessions:
         out.append(blocks.section(texts.get("agenda.no_sessions")))
     for number, item in enumerate(agenda.sessions, start=1):
@@ -283,14 +287,17 @@ def _rationale(texts: Texts, item: Session_) -> str:
     return text
 
 
-def _leaders(texts: Texts, item: Session_) -> str:
+def _leaders(texts: Texts, item: Session_, mrkdwn: bool = True) -> str:
     names = item.stats.helped if item.format_key == "agenda.format_panel" else item.stats.leaders
     if not names:
         return texts.get("agenda.leaders_none")
-    return texts.get("agenda.leaders", names=", ".join(escape(n) for n in names[:5]))
+    shown = [escape(n) if mrkdwn else n for n in names[:5]]  # the Markdown file is not mrkdwn
+    return texts.get("agenda.leaders", names=", ".join(shown))
 
 
 def to_markdown(texts: Texts, agenda: Agenda) -> str:
+    # The file is the document itself, read and edited away from Slack: it says nothing of
+    # attachments, and carries no Slack markup.
     lines = [f"# {texts.get('agenda.header')}", ""]
     if agenda.coming is not None:
         name, day = agenda.coming
@@ -300,14 +307,16 @@ def to_markdown(texts: Texts, agenda: Agenda) -> str:
         lines += [
             f"## {number}. {item.title}",
             "",
-            f"- Format: {texts.get(item.format_key)}",
-            f"- Why: {_rationale(texts, item)}",
-            f"- {_leaders(texts, item)}",
+            "- " + texts.get("agenda.document_format", format=texts.get(item.format_key)),
+            "- " + texts.get("agenda.document_why", rationale=_rationale(texts, item)),
+            f"- {_leaders(texts, item, mrkdwn=False)}",
             "",
         ]
     if agenda.themes:
         lines += [f"## {texts.get('agenda.themes_header')}", ""]
-        lines += [f"- {name} ({count} answers)" for name, count in agenda.themes]
+        lines += [
+            "- " + texts.get("agenda.document_theme", name=name, count=count) for name, count in agenda.themes
+        ]
     return "\n".join(lines) + "\n"
 
 

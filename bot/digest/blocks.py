@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.core.texts import Texts
-from bot.digest.model import Digest
+from bot.digest.model import Digest, PainTrend
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, quote
 
@@ -64,20 +64,13 @@ def digest_blocks(
             ),
         )
     )
-    lines = [
-        texts.get(
-            "digest.pain_line",
-            rank=rank,
-            name=escape(p.name),
-            count=p.count,
-            arrow="▲" if p.change > 0 else "▼" if p.change < 0 else "▶",
-            change=f"{p.change:+.1f}",
-            average=f"{p.previous_average:.1f}",
-            symptom=texts.get("digest.pain_symptom") if p.is_symptom else "",
-        )
-        for rank, p in enumerate(digest.pains, start=1)
-    ] or [texts.get("digest.pains_none")]
-    out.append(blocks.section(f"*{texts.get('digest.pains_header')}*"))
+    lines = [_pain_line(texts, rank, p) for rank, p in enumerate(digest.pains, start=1)] or [
+        texts.get("digest.pains_none")
+    ]
+    heading = f"*{texts.get('digest.pains_header')}*"
+    if digest.first_week:
+        heading += "\n" + texts.get("digest.no_history_note")
+    out.append(blocks.section(heading))
     out.extend(blocks.sections_from_lines(lines))
     if digest.themes:
         out.append(blocks.section(f"*{texts.get('digest.themes_header')}*"))
@@ -137,19 +130,39 @@ def digest_blocks(
     return out
 
 
+def _pain_line(texts: Texts, rank: int, pain: PainTrend) -> str:
+    symptom = texts.get("digest.pain_symptom") if pain.is_symptom else ""
+    if pain.change is None or pain.previous_average is None:
+        return texts.get("digest.pain_line_first", rank=rank, name=escape(pain.name), count=pain.count,
+                         symptom=symptom)  # fmt: skip
+    return texts.get(
+        "digest.pain_line",
+        rank=rank,
+        name=escape(pain.name),
+        count=pain.count,
+        arrow="▲" if pain.change > 0 else "▼" if pain.change < 0 else "▶",
+        change=f"{pain.change:+.1f}",
+        average=f"{pain.previous_average:.1f}",
+        symptom=symptom,
+    )
+
+
 def _titled(texts: Texts, key: str, body: str) -> dict[str, Any]:
     return blocks.section(f"*{texts.get(key)}*\n{body}"[: blocks.SECTION_LIMIT])
 
 
 def split(
-    texts: Texts, week: str, all_blocks: Blocks, limit: int = blocks.MESSAGE_BLOCK_LIMIT
+    texts: Texts,
+    week: str,
+    all_blocks: Blocks,
+    limit: int = blocks.MESSAGE_BLOCK_LIMIT,
+    text_limit: int = blocks.MESSAGE_TEXT_LIMIT,
 ) -> list[Message]:
-    """Slack takes 50 blocks a message: a long digest becomes a first message and threaded
-    continuations, each headed so a reader knows where they are. An actions block stays with
-    the section before it (a theme and its buttons)."""
+    """Slack takes 50 blocks a message, and only so much text across them: a long digest
+    becomes a first message and threaded continuations, each headed so a reader knows where
+    they are. An actions block stays with the section before it (a theme and its buttons)."""
     messages: list[Message] = []
     current: Blocks = []
-    size = 0
     units: list[Blocks] = []
     for block in all_blocks:
         if block.get("type") == "actions" and units:
@@ -157,12 +170,11 @@ def split(
         else:
             units.append([block])
     for unit in units:
-        if current and size + len(unit) > limit:
+        grown = len(current) + len(unit) > limit or blocks.text_length(current + unit) > text_limit
+        if current and grown:
             messages.append(Message(_fallback(current), current))
             current = [blocks.context(texts.get("digest.continued", week=week))]
-            size = 1
         current.extend(unit)
-        size += len(unit)
     if current:
         messages.append(Message(_fallback(current), current))
     return messages

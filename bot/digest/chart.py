@@ -27,6 +27,12 @@ WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.0, 120  # 1200 x 600 px: sharp in Slack, smal
 # Okabe-Ito, colour-blind safe, in an order that keeps neighbours distinct.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#882255")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# A period prime to the markers': no two of the 8 lines share colour, marker and dash.
+LINESTYLES = ("-", "--", "-.")
+# Lines that overlap (two pain points with the same counts, or one busy week) would hide each
+# other: each is nudged sideways a little, all within DODGE of its week's tick.
+DODGE = 0.24
+LIFT = 0.05  # and up or down by at most this share of the y axis: flat runs stay apart too
 OTHER_COLOUR = "#999999"
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#666666"
@@ -87,23 +93,28 @@ def trend_figure(
     axes = figure.add_subplot()
     families = list(_fonts()[0])
     _style(axes, title, labels, families)
-    x = list(range(len(weeks)))
+    peak = max((max(counts, default=0) for _, counts, _ in lines), default=0)
+    # Whole answers only; at least 0..5 so a quiet week doesn't look like a spike.
+    top = max(5, math.ceil(peak * 1.1))
     for index, (label, counts, is_other) in enumerate(lines):
+        nudge = _offset(index, len(lines))
+        lift = nudge / DODGE * LIFT * top
         axes.plot(
-            x,
-            counts,
+            [week + nudge for week in range(len(weeks))],
+            [count + lift for count in counts],
             label=label,
             color=OTHER_COLOUR if is_other else PALETTE[index % len(PALETTE)],
             marker="o" if is_other else MARKERS[index % len(MARKERS)],
-            linestyle="--" if is_other else "-",
+            linestyle=":" if is_other else LINESTYLES[index % len(LINESTYLES)],
             linewidth=2.0,
-            markersize=4.5,
+            markersize=5.5,
+            markeredgecolor="white",  # a marker drawn over another stays visible as its own
+            markeredgewidth=0.8,
             zorder=2 if is_other else 3,
         )
     _x_axis(axes, weeks)
-    peak = max((max(counts, default=0) for _, counts, _ in lines), default=0)
-    # Whole answers only; at least 0..5 so a quiet week doesn't look like a spike.
-    axes.set_ylim(0, max(5, math.ceil(peak * 1.1)))
+    # Room below zero for the lowest nudged line and its markers.
+    axes.set_ylim(-top * (LIFT / 2 + 0.02), top)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
     if lines:
         figure.legend(
@@ -126,6 +137,13 @@ def trend_figure(
             color=MUTED_COLOUR,
         )
     return figure
+
+
+def _offset(index: int, count: int) -> float:
+    """Line `index` of `count`: spread evenly over [-DODGE/2, DODGE/2], none for one line."""
+    if count < 2:
+        return 0.0
+    return DODGE * (index / (count - 1) - 0.5)
 
 
 def short_week(key: str, previous: str | None) -> str:

@@ -4,9 +4,10 @@ with the trend chart uploaded through Slack's current file upload flow."""
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
 from slack_sdk.errors import SlackClientError
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
 from bot.convenings import blocks as convening_blocks
@@ -17,6 +18,7 @@ from bot.core.runtime import Runtime
 from bot.digest import agenda, blocks, narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
+from bot.slack.channels import CHANNEL_PROBLEMS
 from bot.slack.errors import error_code
 from storage.models import DigestPost, Member, PainPoint, Workspace
 from storage.queries import insert_ignoring_duplicates
@@ -31,6 +33,7 @@ class PostReport:
     messages: int = 0
     already: bool = False
     error: str | None = None
+    blocked: bool = False  # the channel cannot take posts (error says why): someone must act
 
 
 def compose(
@@ -80,7 +83,27 @@ def _names(session: Session, team_id: str, user_ids: list[str]) -> list[str]:
     return [found.get(uid) or uid for uid in user_ids]
 
 
+BLOCKED = "blocked"  # the channel cannot take posts (CHANNEL_PROBLEMS): not retried by itself
+
+
+def unblock(session: Session, team_id: str, channel: str | None = None) -> int:
+    """Forget that a channel could not take the digest (the bot was invited, or the channel
+    set again), so the next scheduled run or `digest post` tries once more."""
+    statement = delete(DigestPost).where(
+        col(DigestPost.team_id) == team_id, col(DigestPost.status) == BLOCKED
+    )
+    if channel is not None:
+        statement = statement.where(col(DigestPost.channel_id) == channel)
+    result = session.execute(statement)
+    session.commit()
+    return cast(CursorResult[Any], result).rowcount  # an UPDATE's result has a rowcount
+
+
 def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> PostReport:
+    """Post this week's digest once per channel. A channel that cannot take it (the bot is
+    not in it, it is gone or archived) blocks the week's digest there: the scheduler does
+    not retry every minute for hours, and the caller says once what to do (`report.blocked`).
+    A facilitator's `digest post` (an `actor`) always tries again."""
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
     with runtime.db.session() as session:
@@ -92,6 +115,8 @@ def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> Pos
         if not channel:
             report.error = "no_channel"
             return report
+        if actor is not None:
+            unblock(session, team_id, channel)
         post = _claim(session, team_id, channel, digest.week_key, actor, now)
         if post is None:
             report.already = True
@@ -158,7 +183,13 @@ def _claim(
 
 
 def _finish(session: Session, post_id: int, report: PostReport, ts: str | None, chart_id: str | None) -> None:
-    if report.error is not None and report.messages == 0:
+    if report.error in CHANNEL_PROBLEMS and report.messages == 0:
+        # Retrying cannot fix this: keep the claim, marked, until someone acts (`unblock`).
+        report.blocked = True
+        session.execute(
+            update(DigestPost).where(col(DigestPost.id) == post_id).values(status=BLOCKED, error=report.error)
+        )
+    elif report.error is not None and report.messages == 0:
         # Nothing reached the channel: release the claim so the next tick (or a retry) posts it.
         session.execute(delete(DigestPost).where(col(DigestPost.id) == post_id))
     else:

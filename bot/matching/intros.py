@@ -4,8 +4,10 @@ meeting time inside everyone's working hours and a role-play starter; a follow-u
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -44,6 +46,7 @@ class SendReport:
     people: int = 0
     failed: int = 0
     already_sent: bool = False
+    nobody: bool = False  # nobody asked for a match: nothing sent, the week stays open
 
 
 def pain_names(session: Session, team_id: str, slugs: list[str]) -> list[str]:
@@ -63,12 +66,16 @@ def run_round(runtime: Runtime, team_id: str, actor: str | None) -> SendReport:
         week = service.week_key(workspace, now)
         report = SendReport(week)
         round_ = service.current_round(session, team_id, week)
-        if round_ is not None and round_.status != "preview":
+        if service.week_closed(session, round_):
             report.already_sent = True
             return report
         _pause_ignorers(runtime, session, team_id, now)
-        if round_ is None:
+        if round_ is None or round_.status != "preview" or service.is_empty(session, round_.id):  # type: ignore[arg-type]
             pool = service.build_pool(session, workspace, now)
+            if not pool.candidates:
+                # Sending an empty round would close the week before anyone could ask.
+                report.nobody = True
+                return report
             round_ = service.save_proposal(session, workspace, week, pool.plan(), actor, now)
         if not service.claim_round(session, round_.id, now):  # type: ignore[arg-type]
             report.already_sent = True
@@ -85,7 +92,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
     # Intros share the workspace's message pace with check-ins and reminders (bot.slack.pacing).
-    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second)
+    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second, runtime.db, team_id)
     with runtime.db.session() as session:
         pending = set(service.unsent_intros(session, team_id))
         stored = [
@@ -99,7 +106,10 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                 continue
             users = [m.user_id for m in group.members]
             try:
-                channel = client.conversations_open(users=",".join(users))["channel"]["id"]
+                # Opening the group DM takes a turn too: a round of intros is one burst of calls.
+                together = ",".join(users)
+                opened = lane.call(partial(WebClient.conversations_open, users=together))
+                channel = opened["channel"]["id"]
                 text, blocks_ = intro_message(runtime, session, team_id, group, now)
                 lane.post_message(
                     channel=channel,

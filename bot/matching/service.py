@@ -200,10 +200,26 @@ def current_round(session: Session, team_id: str, week: str) -> MatchRound | Non
     ).first()
 
 
+def is_empty(session: Session, round_id: int) -> bool:
+    """A round with nobody in it: no group and nobody left out."""
+    group = session.exec(select(MatchGroup.id).where(MatchGroup.round_id == round_id)).first()
+    left = session.exec(select(MatchLeftOut.member_id).where(MatchLeftOut.round_id == round_id)).first()
+    return group is None and left is None
+
+
+def week_closed(session: Session, round_: MatchRound | None) -> bool:
+    """Whether this week's intros went out. A round that had nobody to match does not close
+    the week: members who ask for a peer later in the week are still matched."""
+    return (
+        round_ is not None and round_.status != MatchRoundStatus.PREVIEW and not is_empty(session, round_.id)  # type: ignore[arg-type]
+    )
+
+
 def save_proposal(
     session: Session, workspace: Workspace, week: str, plan: MatchPlan, actor: str | None, now: datetime
 ) -> MatchRound:
-    """Store (or replace) this week's proposal. A week already sent is never touched."""
+    """Store (or replace) this week's proposal. A week already sent is never touched; an
+    empty round marked sent (nobody was there to match) is reopened."""
     insert_ignoring_duplicates(
         session, MatchRound,
         [{"team_id": workspace.team_id, "week_key": week, "created_by": actor, "created_at": now}],
@@ -212,8 +228,10 @@ def save_proposal(
     round_ = current_round(session, workspace.team_id, week)
     assert round_ is not None and round_.id is not None
     if round_.status != MatchRoundStatus.PREVIEW:
-        session.rollback()
-        raise AlreadySent(week)
+        if week_closed(session, round_):
+            session.rollback()
+            raise AlreadySent(week)
+        round_.status, round_.sent_at = MatchRoundStatus.PREVIEW, None
     session.execute(delete(MatchGroup).where(col(MatchGroup.round_id) == round_.id))
     session.execute(delete(MatchLeftOut).where(col(MatchLeftOut.round_id) == round_.id))
     for group in plan.groups:

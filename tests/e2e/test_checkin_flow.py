@@ -253,3 +253,21 @@ def test_a_checkin_closes_after_a_week(slack: LocalSlack, clock: ManualClock) ->
     slack.events.click_button_in(MANILA, message, "checkin_answer")
     wait_for(lambda: any("has closed" in text_of(r) for r in slack.api.responses()))
     assert len(slack.api.open_views()) == view_count
+
+
+def test_checkin_now_twice_across_a_minute_boundary_asks_each_member_once(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 25, 13, 59, 59, tzinfo=UTC))
+    _start_round(slack, MANILA)
+    clock.advance(timedelta(seconds=1))  # 14:00:00: a new minute, and a colleague types it too
+    slack.command(MEXICO, "join")  # joined in between: the second command asks only them
+    again = text_of(slack.command(FACILITATOR, "checkin now"))
+    assert "already started" in again and "joined since and were asked now: 1" in again
+    assert len(slack.api.messages_to(MANILA)) == 1
+    assert len(slack.api.messages_to(MEXICO)) == 1
+    clock.advance(timedelta(hours=20))  # the next day's round is a new one
+    assert "Check-in round started" in text_of(slack.command(FACILITATOR, "checkin now"))
+    assert len(slack.api.messages_to(MANILA)) == 2

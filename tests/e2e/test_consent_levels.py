@@ -253,7 +253,7 @@ def test_facilitators_read_answers_only_once_members_have_been_told(
     assert "can now read" in text_of(slack.command(FACILITATOR, "setup raw-answers on"))
     slack.events.dm(BEA, WORDS[BEA])  # Bea's check-in also predates the change
     wait_for(lambda: [m for m in slack.api.messages_to(BEA) if "checkin_details" in str(m)])
-    clock.advance(timedelta(minutes=2))
+    clock.advance(timedelta(hours=21))  # a new day: a new manual round
     slack.command(FACILITATOR, "checkin now")  # the next check-in says so...
     dm = slack.api.messages_to(BEA)[-1]
     assert "In this community facilitators can read, in their exports, the answers" in text_of(dm)

@@ -349,7 +349,7 @@ def test_the_agenda_draws_on_answers_since_the_previous_convening(
     slack.command(FACILITATOR, "agenda")
     [agenda] = _posted(slack, COORDINATORS)
     shown = text_of(agenda)
-    assert "Built from 2 answers since the last convening, Autumn meeting (2026-11-26; 1 weeks)." in shown
+    assert "Built from 2 answers since the last convening, Autumn meeting (2026-11-26; 1 weeks):" in shown
     assert "1. Lack of time" in shown and "Lack of financial resources" not in shown
 
 

@@ -1,5 +1,6 @@
 """The weekly digest and the convening agenda, over signed HTTP against the Slack stand-in."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -59,6 +60,27 @@ def test_preview_shows_the_digest_only_to_the_facilitator(slack: LocalSlack) -> 
     assert "Lack of financial resources" in shown
     assert all(r.get("response_type") == "ephemeral" for r in replies)
     assert _channel_messages(slack) == []
+
+
+def test_a_first_digest_says_there_is_no_trend_yet_and_a_second_compares(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    _week_of_answers(slack)
+    slack.command(FACILITATOR, "digest post")
+    first = "\n".join(text_of(m) for m in _channel_messages(slack))
+    assert "(first week: no trend yet)" in first and "First week: no trend yet" in first
+    assert "4-week average" not in first and "▲" not in first and "up from" not in first
+    assert "rising" not in first
+    # A week later there is a round to compare with.
+    clock.advance(timedelta(days=7))
+    slack.command(FACILITATOR, "checkin now")
+    slack.events.dm(MANILA, "The budget was cut again.")
+    wait_for(lambda: any("Saved as" in text_of(m) for m in slack.api.messages_to(MANILA)))
+    slack.tick()
+    before = len(_channel_messages(slack))
+    slack.command(FACILITATOR, "digest post")
+    second = "\n".join(text_of(m) for m in _channel_messages(slack)[before:])
+    assert "no trend yet" not in second and "4-week average" in second
 
 
 def test_quotes_are_consented_anonymous_and_escaped(slack: LocalSlack) -> None:
@@ -185,6 +207,9 @@ def test_with_an_llm_the_summary_is_written_by_it_but_only_with_the_real_figures
             slack.command(FACILITATOR, "digest post")
             first = next(m for m in _channel_messages(slack) if not m.get("thread_ts"))
             assert "funding leads, so consider a peer clinic" in text_of(first)
+            # The first week's facts say there is nothing to compare with, and give no trend.
+            given = json.dumps(llm.requests[-1]["messages"][-1])
+            assert "first week: no trend yet" in given and "rising" not in given
             # A week later, the model invents a figure: the template is used instead.
             clock.advance(timedelta(days=7))
             slack.command(FACILITATOR, "checkin now")

@@ -88,7 +88,7 @@ def test_turning_matching_off_keeps_a_member_out_of_preview_run_and_left_out_not
     preview = text_of(slack.command(FACILITATOR, "match preview"))
     assert f"<@{MANILA}>" not in preview
     # And the next check-in form doesn't offer a match at all.
-    clock.advance(timedelta(minutes=1))  # a new round, not a double-click on the last one
+    clock.advance(timedelta(hours=21))  # the next day's round, not the same one again
     slack.command(FACILITATOR, "checkin now")
     view = slack.click_for_view(MANILA, slack.api.messages_to(MANILA)[-1], "checkin_answer")
     assert "match" not in [b.get("block_id") for b in view["blocks"]]
@@ -137,7 +137,7 @@ def test_the_default_consent_sets_the_form_and_dm_replies_and_counts_only_withdr
     assert TEXTS.count("home.notice_consent_withdrawn", 1, "en", level="Counts only") in text_of(home)
     assert _levels(slack) == ["counts_only"]
     assert "ombudsman pilot" not in _digest_preview(slack)
-    clock.advance(timedelta(minutes=1))
+    clock.advance(timedelta(hours=21))  # the next day's round
     slack.command(FACILITATOR, "checkin now")
     view = slack.click_for_view(MANILA, slack.api.messages_to(MANILA)[-1], "checkin_answer")
     consent_field = next(b for b in view["blocks"] if b.get("block_id") == "consent")

@@ -44,7 +44,8 @@ def _answer_all(slack: LocalSlack, people: dict = PEOPLE, wants_match: bool = Tr
         pain_ids = {p.slug: p.id for p in session.exec(select(PainPoint)).all()}
     yes = [{"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}]
     for user, (_name, _tz, _country, pains, level, words) in people.items():
-        view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
+        checkin = [m for m in slack.api.messages_to(user) if "checkin_answer" in str(m.get("blocks"))][-1]
+        view = slack.click_for_view(user, checkin, "checkin_answer")
         slack.events.submit_view(user, view, {
             "challenge": {"type": "plain_text_input", "value": words},
             "pains": {"type": "multi_static_select", "selected_options": [
@@ -250,7 +251,8 @@ def _answer_again(slack: LocalSlack, people: dict) -> None:
     slack.command(FACILITATOR, "checkin now")
     yes = [{"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}]
     for user, (*_rest, words) in people.items():
-        view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
+        checkin = [m for m in slack.api.messages_to(user) if "checkin_answer" in str(m.get("blocks"))][-1]
+        view = slack.click_for_view(user, checkin, "checkin_answer")
         answer = {
             "challenge": {"type": "plain_text_input", "value": words},
             "match": {"type": "checkboxes", "selected_options": yes},
@@ -264,3 +266,34 @@ def test_shared_pains_are_stored_rarest_first(slack: LocalSlack) -> None:
     with slack.db.session() as session:
         shared = [json.loads(g.shared_pains) for g in session.exec(select(MatchGroup)).all()]
     assert ["funding"] in shared
+
+
+def test_a_round_with_nobody_to_match_leaves_the_week_open(slack: LocalSlack, clock: ManualClock) -> None:
+    # Tuesday 10:05, just after the default match time: the first tick finds nobody asking.
+    clock.set(datetime(2026, 11, 24, 10, 5, tzinfo=UTC))
+    slack.tick()
+    nobody = text_of(slack.command(FACILITATOR, "match run"))
+    assert "already sent" not in nobody and "Nobody has asked" in nobody
+    _answer_all(slack)
+    preview = text_of(slack.command(FACILITATOR, "match preview"))
+    assert "2 groups, 5 people" in preview and "already sent" not in preview
+    clock.advance(timedelta(minutes=30))
+    slack.tick()  # still within the day's window: the scheduled round now sends them
+    assert sorted(len(g) for g in _groups(slack)) == [2, 3]
+    assert len(slack.api.calls_to("conversations.open")) == 2
+
+
+def test_opening_group_dms_takes_turns_with_the_workspaces_messages(slack: LocalSlack) -> None:
+    from bot.slack import pacing
+
+    _answer_all(slack)
+    lane = pacing.lane_for(
+        slack.runtime.client_for(slack.team_id), slack.runtime.settings.slack_messages_per_second,
+        slack.runtime.db, slack.team_id,
+    )  # fmt: skip
+    before = lane.pacer.rate_limited
+    slack.api.fail_next("conversations.open", error="ratelimited", retry_after=0)
+    assert "Intros sent: 2 groups" in text_of(slack.command(FACILITATOR, "match run"))
+    # The 429 came back to the workspace's pacer (everyone waits), not to a retry behind its back.
+    assert lane.pacer.rate_limited == before + 1
+    assert [c.status for c in slack.api.calls_to("conversations.open")] == [429, 200, 200]

@@ -4,15 +4,17 @@ and nobody is left out."""
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from sqlmodel import select
 
+from bot.checkins import fanout
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from bot.members import service as members
 from bot.slack.directory import SlackProfile
-from bot.slack.pacing import Pacer, lane_for
+from bot.slack.pacing import Pacer
 from standins.harness import LocalSlack, wait_for
 from standins.slack_api import Call
 from storage.models import CheckinDelivery, DeliveryStatus, Workspace
@@ -46,7 +48,7 @@ def _checkin_posts(slack: LocalSlack) -> list[Call]:
 
 def _pacer(slack: LocalSlack) -> Pacer:
     """The workspace's shared pacer: every message the round sends must take a turn on it."""
-    return lane_for(slack.client, slack.settings.slack_messages_per_second).pacer
+    return fanout.lane_for(slack.runtime, slack.team_id).pacer
 
 
 def _each_member_asked_once(slack: LocalSlack, users: list[str]) -> None:
@@ -73,9 +75,11 @@ def test_a_round_goes_out_several_at_a_time_but_never_faster_than_the_configured
         reply = wait_for(lambda: [r for r in slack.api.responses() if "round started" in r["text"]], 30)
         assert "30 sent" in reply[0]["text"]
         _each_member_asked_once(slack, users)
-        # Every DM took its turn on the workspace's pacer (tests/test_pacing.py: turns are
-        # 1/pace apart whatever the threads).
+        # Every DM took its turn on the workspace's pacer, and the slots it handed out are a full
+        # interval apart (25 ms at 40 a second) whatever the threads and the machine's load.
         assert _pacer(slack).turns - turns == 30
+        slots = sorted(_pacer(slack).recent)[-30:]
+    assert len(slots) == 30 and min(b - a for a, b in pairwise(slots)) >= 1 / 40 - 1e-6
 
 
 def test_a_round_paced_under_slacks_limit_survives_429s_without_losing_or_repeating_a_dm(
@@ -128,7 +132,10 @@ def test_reminders_to_a_large_round_go_out_once_each_at_the_configured_pace(data
         slack.tick()  # a second tick finds nobody left to remind
         reminders = slack.api.calls_to("chat.postMessage")
         reminder_turns = _pacer(slack).turns - turns
+        slots = sorted(_pacer(slack).recent)[-20:]
     assert all("Reminder" in str(c.params.get("text")) for c in reminders)
     dms = Counter(str(c.params["channel"]) for c in reminders)
     assert dms == Counter({slack.api.dm_channel_id(user): 1 for user in users})
     assert reminder_turns == len(users)  # each reminder took its turn on the workspace's pacer
+    # 50 a second: each reminder had its own slot, 20 ms from any other.
+    assert min(b - a for a, b in pairwise(slots)) >= 1 / 50 - 1e-6

@@ -48,6 +48,8 @@ FAST = {
     "CONVENE_TICK_SECONDS": "1",
     "CONVENE_LEASE_SECONDS": "4",
     "CONVENE_RECOVER_AFTER_SECONDS": "3",
+    # This stand-in does not limit conversations.history: recovery may ask as a Marketplace app.
+    "CONVENE_HISTORY_CALLS_PER_MINUTE": "600",
 }
 
 

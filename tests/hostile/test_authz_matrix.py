@@ -135,8 +135,8 @@ def community(slack: LocalSlack) -> dict[str, Any]:
         wait_for(lambda before=before: slack.api.responses()[before:])
     tables = slack.command(FACILITATOR, "convening tables 2")
     move_view = slack.click_for_view(FACILITATOR, tables, "convening_move")
-    # A new minute: a refused `checkin now` would otherwise coincide with the facilitator's round.
-    slack.runtime.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
+    # The next day: a `checkin now` starts a new round, not the facilitator's earlier one.
+    slack.runtime.clock.advance(timedelta(hours=21))  # type: ignore[attr-defined]
     return {"pains": pains, "preview": preview, "swap_view": swap_view, "digest": digest, "tables": tables,
             "move_view": move_view}  # fmt: skip
 

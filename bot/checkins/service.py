@@ -62,12 +62,26 @@ class ModalAnswer:
 
 
 def get_or_create_round(
-    session: Session, team_id: str, round_key: str, kind: str, started_by: str | None = None
+    session: Session,
+    team_id: str,
+    round_key: str,
+    kind: str,
+    started_by: str | None = None,
+    now: datetime | None = None,
 ) -> CheckinRound:
+    # The runtime's clock, not the process's: the round's date is shown to facilitators.
+    row: dict[str, object] = {
+        "team_id": team_id,
+        "round_key": round_key,
+        "kind": kind,
+        "started_by": started_by,
+    }
+    if now is not None:
+        row["created_at"] = now
     insert_ignoring_duplicates(
         session,
         CheckinRound,
-        [{"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}],
+        [row],
         conflict=["team_id", "round_key"],
     )
     session.commit()
@@ -95,7 +109,9 @@ def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int
         )
         if fire is None:
             continue
-        round_ = get_or_create_round(session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED)
+        round_ = get_or_create_round(
+            session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED, now=now
+        )
         created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
     session.commit()
     return created
@@ -147,7 +163,7 @@ def start_manual_round(
 ) -> tuple[CheckinRound, int]:
     """`/convene checkin now`. Keyed by the minute, so a double-click is one round."""
     key = f"manual-{now.strftime('%Y%m%dT%H%M')}"
-    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by)
+    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by, now)
     members = session.exec(
         select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
     ).all()

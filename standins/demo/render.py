@@ -132,17 +132,6 @@ def wrap(line: str, indent: str, width: int = WIDTH, hang: str = "") -> list[str
     return wrapper.wrap(line.strip()) or [indent.rstrip()]
 
 
-def shorten(text: str, limit: int) -> str:
-    """`text` in at most `limit` characters, cut between words and marked with "…"."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if not text[limit - 1].isspace():  # mid-word: drop the partial word
-        cut = cut.rsplit(" ", 1)[0] if " " in cut else ""
-    return (cut.rstrip(" ,;:") + "…") if cut else "…"
-
-
 def table(
     headers: Sequence[str], rows: Sequence[Sequence[str]], indent: str, width: int = WIDTH
 ) -> list[str]:

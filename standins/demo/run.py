@@ -12,6 +12,7 @@ after what they will try. The files a person would open are written to a folder.
 No tokens, no network: Slack is the loopback stand-in, every request to the app is signed
 like Slack's, the clock is fixed, and the database is a temporary SQLite file."""
 
+import os
 import tempfile
 from collections import Counter
 from dataclasses import dataclass
@@ -561,8 +562,9 @@ class Demo:
 
     def files_written(self) -> None:
         self.stage()
-        rows = [[str(path), note] for path, note in self.written]
-        for line in table(["file", "what it is"], rows, INDENT):
+        self.narrate(f"In {self.files}{os.sep}")
+        rows = [[path.relative_to(self.files).as_posix(), note] for path, note in self.written]
+        for line in table(["file", "what it is"], rows, INDENT + "  "):
             self.say(line)
         counts = Counter(call.method for call in self.slack.api.calls)
         self.narrate(
@@ -608,7 +610,7 @@ class Demo:
         self.slack.events.click_button_in(
             user_id, {"blocks": message["blocks"], "ts": "1.0"}, action_id, channel_id=channel_id
         )
-        reply: dict[str, Any] = wait_for(lambda: self.slack.api.responses()[before:])[0]
+        reply: dict[str, Any] = wait_for(lambda: self.slack.api.responses(since=before))[0]
         return reply
 
     def sent_to(self, channel: str) -> list[dict[str, Any]]:

@@ -10,7 +10,12 @@ challenges were written for this module; none is quoted from a real person.
 Europe and the Americas. Each member's ``challenge`` is their answer to "What is
 your most pressing challenge right now?", in the member's own language (matching
 ``locale``), and ``pain_points`` lists which of ``DEMO_PAIN_POINTS`` it
-expresses. ``responds`` says how the simulated member reacts to a check-in.
+expresses. ``responds`` says how the simulated member reacts to a check-in, and
+``rsvp`` how they answer the invitation to the demo's convening.
+
+Three members (Indonesia, Kenya, Ukraine) write about data standards, which no seeded
+pain point covers: enough people, using the same words, for the weekly clustering to
+propose an emerging theme named only with words all three wrote.
 
 ``_check()`` runs at import, so a bad edit (duplicate id, unknown time zone,
 unknown pain point...) fails loudly instead of producing a confusing demo.

@@ -80,8 +80,8 @@ def block_lines(blocks: Sequence[dict[str, Any]], names: Names) -> list[str]:
             for field in block.get("fields") or []:
                 lines.extend(names.mrkdwn(field.get("text", "")).splitlines())
             accessory = block.get("accessory")
-            if isinstance(accessory, dict) and accessory.get("type") == "button":
-                lines.append(f"[{accessory['text']['text']}]")
+            if isinstance(accessory, dict):
+                lines.append(_element(accessory))
         elif kind == "context":
             parts = [e.get("text", "") or e.get("alt_text", "") for e in block.get("elements", [])]
             lines.extend(names.mrkdwn(" ".join(p for p in parts if p)).splitlines())
@@ -97,8 +97,15 @@ def block_lines(blocks: Sequence[dict[str, Any]], names: Names) -> list[str]:
 
 
 def _element(element: dict[str, Any]) -> str:
+    """A control as it looks: a button's label, a menu's current choice, else its choices."""
     if element.get("type") == "button":
         return f"[{element['text']['text']}]"
+    chosen = (element.get("initial_option") or {}).get("text", {}).get("text")
+    if chosen:
+        return f"[{chosen} ▾]"
+    placeholder = (element.get("placeholder") or {}).get("text")
+    if placeholder:
+        return f"[{placeholder} ▾]"
     return _field(element)
 
 

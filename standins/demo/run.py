@@ -510,16 +510,17 @@ class Demo:
             self.narrate(f"The plan is posted in #{self.channel_name} with a Markdown file; saved as {path}")
 
     def convening_harvest(self) -> None:
-        self.stage("Thu 17 Dec, the day after")
+        self.stage("Thu 17 Dec")
         self.clock.set(datetime(2026, 12, 17, 18, 0, tzinfo=UTC))
         self.slack.tick()
         person = self.people[HARVESTER]
-        harvests = [m for m in self.sent_to(person.user_id) if "convening_harvest" in str(m.get("blocks"))]
+        asked = [m for m in DEMO_MEMBERS if any(self.is_harvest(d) for d in self.sent_to(m.user_id))]
         going = sum(1 for m in DEMO_MEMBERS if m.rsvp == "going")
         self.narrate(
-            f"At 10:00 in their own time zone, each of the {going} who said Going gets one DM. "
-            f"{person.real_name}'s:"
+            f"The day after, at 10:00 in their own time zone, {len(asked)} of the {going} who said Going "
+            f"get one DM each. {person.real_name}'s:"
         )
+        harvests = [m for m in self.sent_to(person.user_id) if self.is_harvest(m)]
         if not harvests:
             self.say(f"{BOX}(none sent)")
             return
@@ -648,6 +649,10 @@ class Demo:
         if not mine or wanted in mine or not any(wanted in g for g in groups):
             return None
         return next(u for u in mine if u != user_id)
+
+    @staticmethod
+    def is_harvest(message: dict[str, Any]) -> bool:
+        return "convening_harvest" in str(message.get("blocks"))
 
     def invitation(self, user_id: str) -> dict[str, Any]:
         return next(m for m in self.sent_to(user_id) if "convening_going" in str(m.get("blocks")))

@@ -228,7 +228,7 @@ class Demo:
             before = len(self.slack.api.messages_to(person.user_id))
             events.dm(person.user_id, person.challenge)
             wait_for(lambda: len(self.slack.api.messages_to(person.user_id)) > before)
-            return f"DM · {_CONSENT_SHORT['counts_only']} (the default)"
+            return f"DM · {_CONSENT_SHORT['counts_only']} (default)"
         if person.responds == "skip":
             events.click_button_in(person.user_id, checkin, "checkin_skip")
             return "skipped this week"

@@ -60,7 +60,7 @@ class LocalSlack:
         delivery = self.events.command(user_id, text, channel_id=channel_id)
         if delivery.status != 200:
             raise RuntimeError(f"/convene {text} -> HTTP {delivery.status}")
-        return wait_for(lambda: self.api.responses()[before:])[0]
+        return wait_for(lambda: self.api.responses(since=before))[0]
 
     def click_for_view(self, user_id: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:
         """Press a button that opens a modal, and return the modal as Slack stored it."""
@@ -68,7 +68,7 @@ class LocalSlack:
         delivery = self.events.click_button_in(user_id, message, action_id)
         if delivery.status != 200:
             raise RuntimeError(f"{action_id} -> HTTP {delivery.status}")
-        return wait_for(lambda: self.api.open_views()[before:])[0]
+        return wait_for(lambda: self.api.open_views(since=before))[0]
 
     def close(self) -> None:
         # Bolt finishes work after acking: let it, before its Slack goes away.

@@ -754,19 +754,21 @@ class SlackStandIn:
         with self._lock:
             return copy.deepcopy([m for m in self._ephemeral if m["user"] == user_id])
 
-    def responses(self) -> list[dict[str, Any]]:
-        """Bodies POSTed to response_urls, in order, each with its "url"."""
+    def responses(self, since: int = 0) -> list[dict[str, Any]]:
+        """Bodies POSTed to response_urls, in order, each with its "url"; from the `since`-th on
+        (a caller waiting for a new one then copies only what is new)."""
         with self._lock:
-            return copy.deepcopy(self._responses)
+            return copy.deepcopy(self._responses[since:])
 
     def published_home(self, user_id: str) -> dict[str, Any] | None:
         with self._lock:
             return copy.deepcopy(self._home.get(user_id))
 
-    def open_views(self) -> list[dict[str, Any]]:
-        """Modals opened or pushed, in order, each in its latest (updated) form."""
+    def open_views(self, since: int = 0) -> list[dict[str, Any]]:
+        """Modals opened or pushed, in order, each in its latest (updated) form; from the
+        `since`-th on."""
         with self._lock:
-            return copy.deepcopy(list(self._views.values()))
+            return copy.deepcopy(list(self._views.values())[since:])
 
     def uploaded_files(self) -> list[dict[str, Any]]:
         with self._lock:

@@ -88,6 +88,12 @@ def _parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="simulate a whole community locally: no tokens, no network")
     demo.add_argument(
+        "--out",
+        metavar="DIR",
+        help="folder for the chart, agenda, seating plan and export the demo writes "
+        "(default: a new ./convene-demo-<date>-<time>)",
+    )
+    demo.add_argument(
         "--database",
         help="SQLAlchemy URL to keep the demo's data (default: a temporary SQLite file)",
     )
@@ -129,10 +135,19 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from standins.demo.run import run_demo
+    from datetime import datetime
 
+    from standins.demo.run import OutDirError, prepare_out_dir, run_demo
+
+    try:
+        out = prepare_out_dir(args.out, datetime.now())
+    except OutDirError as exc:
+        print(f"convene demo: {exc}", file=sys.stderr)
+        return 2
+    if out.had_files:
+        print(f"Note: {out.path} already has files; the demo replaces those with its own names.")
     logging.getLogger().setLevel(logging.WARNING)  # the story, not the log lines
-    run_demo(sys.stdout, args.database)
+    run_demo(sys.stdout, out.path, args.database)
     return 0
 
 

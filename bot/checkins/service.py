@@ -68,10 +68,19 @@ def get_or_create_round(
     kind: str,
     started_by: str | None = None,
     round_date: date | None = None,
+    now: datetime | None = None,
 ) -> CheckinRound:
-    row = {"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}
-    insert_ignoring_duplicates(session, CheckinRound, [{**row, "round_date": round_date}],
-                               conflict=["team_id", "round_key"])  # fmt: skip
+    row: dict[str, object] = {
+        "team_id": team_id,
+        "round_key": round_key,
+        "kind": kind,
+        "started_by": started_by,
+        "round_date": round_date,
+    }
+    if now is not None:
+        # The runtime's clock, not the process's: the round's date is shown to facilitators.
+        row["created_at"] = now
+    insert_ignoring_duplicates(session, CheckinRound, [row], conflict=["team_id", "round_key"])
     session.commit()
     return session.exec(
         select(CheckinRound).where(CheckinRound.team_id == team_id, CheckinRound.round_key == round_key)
@@ -99,7 +108,7 @@ def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int
             continue
         day = fire.date()  # the fire's local date: one round for every time zone's Monday
         round_ = get_or_create_round(
-            session, workspace.team_id, day.isoformat(), RoundKind.SCHEDULED, round_date=day
+            session, workspace.team_id, day.isoformat(), RoundKind.SCHEDULED, round_date=day, now=now
         )
         created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
     session.commit()
@@ -180,7 +189,9 @@ def start_manual_round(session: Session, workspace: Workspace, started_by: str, 
         started_at = latest or now
     key = f"manual-{started_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S')}"
     day = started_at.astimezone(schedule.zone(workspace.timezone)).date()
-    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by, day)
+    round_ = get_or_create_round(
+        session, workspace.team_id, key, RoundKind.MANUAL, started_by, day, now=started_at
+    )
     members = session.exec(
         select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
     ).all()

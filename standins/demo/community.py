@@ -10,7 +10,12 @@ challenges were written for this module; none is quoted from a real person.
 Europe and the Americas. Each member's ``challenge`` is their answer to "What is
 your most pressing challenge right now?", in the member's own language (matching
 ``locale``), and ``pain_points`` lists which of ``DEMO_PAIN_POINTS`` it
-expresses. ``responds`` says how the simulated member reacts to a check-in.
+expresses. ``responds`` says how the simulated member reacts to a check-in, and
+``rsvp`` how they answer the invitation to the demo's convening.
+
+Three members (Indonesia, Kenya, Ukraine) write about data standards, which no seeded
+pain point covers: enough people, using the same words, for the weekly clustering to
+propose an emerging theme named only with words all three wrote.
 
 ``_check()`` runs at import, so a bad edit (duplicate id, unknown time zone,
 unknown pain point...) fails loudly instead of producing a confusing demo.
@@ -38,6 +43,7 @@ class DemoMember:
     wants_match: bool
     consent: str  # counts_only, share_with_matches or quote_anonymously
     responds: str  # "modal", "dm", "skip" or "silent"
+    rsvp: str = ""  # to the convening's invitation: "going", "not_going" or "" (no answer)
 
 
 DEMO_PAIN_POINTS: tuple[str, ...] = (
@@ -92,6 +98,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UID0DIMAS",
@@ -102,16 +109,16 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         country="Indonesia",
         agency="Ministry of National Development Planning (Bappenas)",
         challenge=(
-            "Half of our commitments depend on line ministries feeding the national data portal, "
-            "but each ministry uses its own codes for provinces and villages, so the datasets "
-            "cannot be joined. I need a practical way to agree on shared reference data before "
-            "the midterm review."
+            "Line ministries publish data on the national portal with their own codes for "
+            "provinces and villages, so nobody can combine their datasets. We need shared data "
+            "standards before the midterm review."
         ),
         pain_points=(),
         support=2,
         wants_match=True,
         consent="counts_only",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UKR0JIWON",
@@ -131,6 +138,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=False,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UMN0ENKHJ",
@@ -169,6 +177,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="counts_only",
         responds="silent",
+        rsvp="not_going",
     ),
     # --- Africa and the Caucasus ----------------------------------------------
     DemoMember(
@@ -180,16 +189,16 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         country="Kenya",
         agency="State Department for Public Service",
         challenge=(
-            "The IRM found no evidence of completion for two of our beneficial ownership "
-            "milestones, yet the registry team says the work was done and simply never "
-            "documented. I need agencies to keep evidence as they go instead of scrambling at "
-            "the end of the cycle."
+            "The beneficial ownership register and the company registry use different "
+            "identifiers, so the IRM could not verify our milestones. Agencies need shared data "
+            "standards to combine their data."
         ),
         pain_points=(),
         support=3,
         wants_match=True,
         consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UNG0IFEOM",
@@ -210,6 +219,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="counts_only",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UGH0AKOSU",
@@ -248,6 +258,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UMA0OTHMA",
@@ -267,6 +278,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="counts_only",
         responds="dm",
+        rsvp="going",
     ),
     DemoMember(
         user_id="USN0MAMED",
@@ -305,6 +317,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=False,
         consent="counts_only",
         responds="silent",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UAM0LUSIN",
@@ -321,9 +334,10 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         ),
         pain_points=("time",),
         support=4,
-        wants_match=True,
+        wants_match=False,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     # --- Europe ---------------------------------------------------------------
     DemoMember(
@@ -344,9 +358,10 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         ),
         pain_points=("funding",),
         support=4,
-        wants_match=False,
+        wants_match=True,
         consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UUA0OLENA",
@@ -357,15 +372,16 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         country="Ukraine",
         agency="Secretariat of the Cabinet of Ministers",
         challenge=(
-            "Our portal for reconstruction procurement data has faced repeated DDoS attacks and "
-            "one attempted intrusion, while we are asked to publish more data, not less. How do "
-            "other governments balance open data with the security of their platforms?"
+            "Hundreds of municipalities publish reconstruction procurement data, each in its own "
+            "format. Which data standards help other governments trace a contract end to end "
+            "across datasets?"
         ),
         pain_points=(),
         support=3,
         wants_match=True,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UIE0NIAMH",
@@ -385,6 +401,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=False,
         consent="quote_anonymously",
         responds="dm",
+        rsvp="not_going",
     ),
     DemoMember(
         user_id="UEE0LIIS0",
@@ -404,6 +421,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=False,
         consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UIT0GIULI",
@@ -423,6 +441,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="counts_only",
         responds="skip",
+        rsvp="not_going",
     ),
     # --- Americas -------------------------------------------------------------
     DemoMember(
@@ -444,6 +463,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UCO0JUANC",
@@ -463,6 +483,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="counts_only",
         responds="dm",
+        rsvp="not_going",
     ),
     DemoMember(
         user_id="UAR0VALER",
@@ -482,6 +503,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UDO0ROSAE",
@@ -521,6 +543,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=False,
         consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UUS0REBEC",
@@ -540,6 +563,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         wants_match=True,
         consent="counts_only",
         responds="modal",
+        rsvp="going",
     ),
 )
 
@@ -572,6 +596,8 @@ def _check() -> None:
             raise AssertionError(f"{m.user_id}: unknown pain points {sorted(unknown)}")
         if len(set(m.pain_points)) != len(m.pain_points):
             raise AssertionError(f"{m.user_id}: repeated pain point")
+        if m.rsvp not in ("", "going", "not_going"):
+            raise AssertionError(f"{m.user_id}: bad rsvp {m.rsvp!r}")
         if m.responds not in DEMO_RESPONSES:
             raise AssertionError(f"{m.user_id}: bad responds {m.responds!r}")
         if not 1 <= m.support <= 5:

@@ -31,8 +31,9 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 LINESTYLES = ("-", "--", "-.")
 # Lines that overlap (two pain points with the same counts, or one busy week) would hide each
 # other: each is nudged sideways a little, all within DODGE of its week's tick.
+# Only sideways: a count is drawn at its true height, and the markers, dashes and colours
+# keep equal runs apart.
 DODGE = 0.24
-LIFT = 0.05  # and up or down by at most this share of the y axis: flat runs stay apart too
 OTHER_COLOUR = "#999999"
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#666666"
@@ -98,10 +99,9 @@ def trend_figure(
     top = max(5, math.ceil(peak * 1.1))
     for index, (label, counts, is_other) in enumerate(lines):
         nudge = _offset(index, len(lines))
-        lift = nudge / DODGE * LIFT * top
         axes.plot(
             [week + nudge for week in range(len(weeks))],
-            [count + lift for count in counts],
+            list(counts),
             label=label,
             color=OTHER_COLOUR if is_other else PALETTE[index % len(PALETTE)],
             marker="o" if is_other else MARKERS[index % len(MARKERS)],
@@ -113,8 +113,8 @@ def trend_figure(
             zorder=2 if is_other else 3,
         )
     _x_axis(axes, weeks)
-    # Room below zero for the lowest nudged line and its markers.
-    axes.set_ylim(-top * (LIFT / 2 + 0.02), top)
+    # Room below zero for markers drawn at zero.
+    axes.set_ylim(-top * 0.04, top)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
     if lines:
         figure.legend(

@@ -16,6 +16,7 @@ from handlers import (
     match_followups,
     messages,
     profile,
+    retag,
     theme_actions,
 )
 
@@ -32,6 +33,7 @@ def register_all(app: App, runtime: Runtime) -> None:
         home,
         home_settings,
         theme_actions,
+        retag,
         match_commands,
         match_followups,
         forget_me,

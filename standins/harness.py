@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.slack.client import build_web_client
+from bot.tagging.community import CommunityTaggers
 from standins.slack_api import SlackStandIn
 from standins.slack_events import SlackEvents
 from storage.db import Database
@@ -51,8 +52,17 @@ class LocalSlack:
         self.events = SlackEvents(self.server.url, self.signing_secret, self.api)
 
     def tick(self) -> dict[str, Any]:
-        """What the scheduler does every minute, run now (with the runtime's clock)."""
-        return jobs.run_tick(self.runtime)
+        """What the scheduler does every minute, run now (with the runtime's clock). When a
+        tick starts training a community's tagger, the next tick follows once it is trained,
+        as the scheduler's next one would: the answers that waited for it get tagged."""
+        reports = jobs.run_tick(self.runtime)
+        taggers = self.runtime.taggers
+        for _ in range(3):
+            if not isinstance(taggers, CommunityTaggers) or not taggers.busy():
+                break
+            taggers.wait()
+            reports = jobs.run_tick(self.runtime)
+        return reports
 
     def command(self, user_id: str, text: str, channel_id: str = "C0GENERAL") -> dict[str, Any]:
         """Type `/convene <text>` and return the private reply the app sends back."""
@@ -73,6 +83,8 @@ class LocalSlack:
     def close(self) -> None:
         # Bolt finishes work after acking: let it, before its Slack goes away.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        if self.runtime.taggers is not None:
+            self.runtime.taggers.close()  # a tagger being trained reads the database
         self.server.stop()
         self.api.stop()
         self.db.dispose()

@@ -5,11 +5,13 @@ import json
 import re
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
 from bot.tagging import taxonomy
 from bot.tagging.clustering import cluster, suggest_name
+from bot.tagging.embedding import default_encoder
 from storage.models import (
     Answer,
     AnswerTag,
@@ -64,7 +66,7 @@ def untagged_answers(session: Session, team_id: str, since: datetime) -> list[An
 
 def propose(session: Session, team_id: str, key: str, now: datetime) -> list[EmergingTheme]:
     answers = untagged_answers(session, team_id, now - LOOKBACK)
-    found = cluster([a.text for a in answers], min_size=MIN_ANSWERS)
+    found = cluster([a.text for a in answers], min_size=MIN_ANSWERS, embeddings=meanings(answers))
     created = []
     for group in found:
         members = [answers[i] for i in group.members]
@@ -84,6 +86,15 @@ def propose(session: Session, team_id: str, key: str, now: datetime) -> list[Eme
         created.append(theme)
     session.commit()
     return created
+
+
+def meanings(answers: list[Answer]) -> np.ndarray | None:
+    """The answers in the tagger's multilingual embedding, so that a theme can gather answers
+    in several languages; None (words only) where the encoder is not installed."""
+    encoder = default_encoder()
+    if encoder is None or not answers:
+        return None
+    return encoder.encode([a.text for a in answers])
 
 
 def _examples(central: list[Answer], phrases: list[str]) -> list[str]:

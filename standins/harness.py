@@ -72,10 +72,12 @@ class LocalSlack:
             raise RuntimeError(f"/convene {text} -> HTTP {delivery.status}")
         return wait_for(lambda: self.api.responses()[before:])[0]
 
-    def click_for_view(self, user_id: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    def click_for_view(
+        self, user_id: str, message: dict[str, Any], action_id: str, value: str | None = None
+    ) -> dict[str, Any]:
         """Press a button that opens a modal, and return the modal as Slack stored it."""
         before = len(self.api.open_views())
-        delivery = self.events.click_button_in(user_id, message, action_id)
+        delivery = self.events.click_button_in(user_id, message, action_id, value=value)
         if delivery.status != 200:
             raise RuntimeError(f"{action_id} -> HTTP {delivery.status}")
         return wait_for(lambda: self.api.open_views()[before:])[0]

@@ -23,7 +23,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -178,12 +178,13 @@ class _Training:
 class CommunityTaggers:
     """Each workspace's tagger in this process (see the module's docstring)."""
 
-    def __init__(self, base: Tagger, db: Database) -> None:
+    def __init__(self, base: Tagger, db: Database, executor: Executor | None = None) -> None:
+        """`executor` runs the trainings: by default one background thread."""
         self.base = base
         self.db = db
         self._learner = learner(base)  # None: a tagger that does not learn (kept as is)
         self._llm: ContextualTagger | None = base if hasattr(base, "with_context") else None  # type: ignore[assignment]
-        self._executor = ThreadPoolExecutor(1, thread_name_prefix="convene-learn")
+        self._executor = executor or ThreadPoolExecutor(1, thread_name_prefix="convene-learn")
         self._lock = threading.Lock()
         self._trained: dict[str, Trained] = {}
         self._training: dict[str, _Training] = {}

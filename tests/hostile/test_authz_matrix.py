@@ -19,6 +19,7 @@ from standins.harness import LocalSlack, wait_for
 from storage.models import CheckinDelivery
 from tests import factories
 from tests.e2e.conftest import COORDINATORS, FACILITATOR, PLAIN, text_of
+from tests.e2e.home_controls import open_home
 from tests.e2e.test_matching_flow import PEOPLE, _answer_all
 from tests.hostile.surfaces import listeners, registered_kinds, registrations
 
@@ -48,8 +49,8 @@ VALID_ARGS = {
     "export": "",
 }
 FACILITATOR_SURFACES = {
-    "action": {"theme_adopt", "theme_dismiss", "match_swap"},
-    "view": {"match_swap_modal"},
+    "action": {"theme_adopt", "theme_dismiss", "match_swap", "pains_answers", "answer_retag"},
+    "view": {"match_swap_modal", "answer_retag_modal"},
 }
 # Everything else acts on the clicking member's own things (checked by ownership, not rights).
 MEMBER_SURFACES = {
@@ -109,6 +110,11 @@ def community(slack: LocalSlack) -> dict[str, Any]:
         pipeline.tag_pending(session, slack.team_id, slack.runtime.tagger, now)
         assert themes.propose(session, slack.team_id, "2026-W48", now)
     pains = slack.command(FACILITATOR, "pains")
+    before = len(slack.api.responses())
+    slack.events.choose_in(FACILITATOR, pains, "pains_answers", "none")
+    untagged = wait_for(lambda: slack.api.responses()[before:])[0]
+    retag_view = slack.click_for_view(FACILITATOR, untagged, "answer_retag")
+    home = open_home(slack, FACILITATOR)
     preview = slack.command(FACILITATOR, "match preview")
     swap_view = slack.click_for_view(FACILITATOR, preview, "match_swap")
     before = len(slack.api.responses())
@@ -117,7 +123,8 @@ def community(slack: LocalSlack) -> dict[str, Any]:
                                and any(b.get("type") == "actions" for b in r["blocks"])])[0]  # fmt: skip
     # A new minute: a refused `checkin now` would otherwise coincide with the facilitator's round.
     slack.runtime.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
-    return {"pains": pains, "preview": preview, "swap_view": swap_view, "digest": digest}
+    return {"pains": pains, "preview": preview, "swap_view": swap_view, "digest": digest,
+            "untagged": untagged, "retag_view": retag_view, "home": home}  # fmt: skip
 
 
 def test_a_member_who_is_not_a_facilitator_is_refused_everything_and_nothing_changes(
@@ -135,12 +142,17 @@ def test_a_member_who_is_not_a_facilitator_is_refused_everything_and_nothing_cha
         refused.append(f"/convene {name}")
     for source, action_id in (("pains", "theme_adopt"), ("pains", "theme_dismiss"),
                               ("digest", "theme_adopt"), ("digest", "theme_dismiss"),
-                              ("preview", "match_swap")):  # fmt: skip
+                              ("preview", "match_swap"), ("untagged", "answer_retag"),
+                              ("home", "answer_retag")):  # fmt: skip
         before = len(slack.api.responses())
         assert slack.events.click_button_in(PLAIN, community[source], action_id).status == 200
         reply = _reply(slack, before)
         assert "is for facilitators" in text_of(reply) and not reply.get("replace_original"), action_id
         refused.append(f"{action_id} button in {source}")
+    before = len(slack.api.responses())
+    assert slack.events.choose_in(PLAIN, community["pains"], "pains_answers", "none").status == 200
+    assert "is for facilitators" in text_of(_reply(slack, before))
+    refused.append("pains_answers menu in pains")
     users = list(PEOPLE)
     response = slack.events.submit_view(PLAIN, community["swap_view"], {
         "a": {"type": "users_select", "selected_user": users[0]},
@@ -148,10 +160,16 @@ def test_a_member_who_is_not_a_facilitator_is_refused_everything_and_nothing_cha
     })  # fmt: skip
     assert response.status == 200 and "is for facilitators" in str(response.json()["errors"])
     refused.append("match_swap_modal submission")
+    time_id = next(o["value"] for b in community["retag_view"]["blocks"] if b["type"] == "input"
+                   for o in b["element"]["options"])  # fmt: skip
+    response = slack.events.submit_view(PLAIN, community["retag_view"], {
+        "pains_0": {"type": "checkboxes", "selected_options": [{"value": time_id}]}})  # fmt: skip
+    assert response.status == 200 and "is for facilitators" in str(response.json()["errors"])
+    refused.append("answer_retag_modal submission")
     slack.app.listener_runner.listener_executor.submit(lambda: None).result()
     assert _snapshot(slack) == state
     assert _writes(slack) == writes
-    assert len(refused) == len(VALID_ARGS) + 6
+    assert len(refused) == len(VALID_ARGS) + 10
     # The same snapshot does see a change a facilitator makes: the comparison can fail.
     slack.command(FACILITATOR, "pains add Procurement rules | tenders that take a year")
     assert _snapshot(slack) != state
@@ -161,7 +179,11 @@ def test_a_member_cannot_press_buttons_on_someone_elses_check_in(
     slack: LocalSlack, community: dict[str, Any]
 ) -> None:
     owner = next(iter(PEOPLE))
-    slack.command(FACILITATOR, "checkin now")  # a fresh, unanswered check-in with all its buttons
+    before = len(slack.api.responses())
+    slack.events.command(FACILITATOR, "checkin now")  # a fresh, unanswered check-in with all its buttons
+    # Its own reply, not a late part of the digest preview: clicks below are told apart by reply.
+    wait_for(lambda: any("Check-in round started" in text_of(r) for r in slack.api.responses()[before:]),
+             timeout=10)  # fmt: skip
     message = wait_for(
         lambda: next((m for m in reversed(slack.api.messages_to(owner)) if "checkin_skip" in str(m)), None),
         timeout=10,

@@ -52,18 +52,18 @@ def register(app: App, runtime: Runtime) -> None:
     def open_retag(ack: Ack, body: dict[str, Any], client: WebClient, respond: Respond) -> None:
         ack()
         team_id, user_id = request.team_id(body) or "", request.user_id(body) or ""
+        origin = FROM_HOME if request.dig(body, "container", "type") == "view" else FROM_MESSAGE
         if not is_facilitator(runtime, client, team_id, user_id):
-            respond(text=texts.get("commands.not_facilitator", command="pains"), replace_original=False)
+            _tell(runtime, body, client, respond, texts.get("commands.not_facilitator", command="pains"))
             return
         value = request.action_value(body)
         if not is_number(value) or not isinstance(body.get("trigger_id"), str):
             return
-        origin = FROM_HOME if request.dig(body, "container", "type") == "view" else FROM_MESSAGE
         loc = reader_locale(runtime, client, team_id, user_id) if origin == FROM_HOME else None
         with runtime.db.session() as session:
             form = corrections.retag_form(session, ready_workspace(runtime, session, team_id), int(value))
         if form is None:
-            respond(text=texts.get("retag.gone", loc), replace_original=False)
+            _tell(runtime, body, client, respond, texts.get("retag.gone", loc))
             return
         view = tag_blocks.retag_modal(texts, form.answer, form.pains, form.current, origin, loc)
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -96,6 +96,15 @@ def register(app: App, runtime: Runtime) -> None:
         ack(response_action="update", view=tag_blocks.retag_done(texts, done, loc))
         if origin == FROM_HOME:
             home.publish(runtime, client, team_id, user_id)  # the answer leaves "tags to check"
+
+
+def _tell(runtime: Runtime, body: dict[str, Any], client: WebClient, respond: Respond, text: str) -> None:
+    """A private word where the button was: in the conversation, or on App Home (which has
+    no response_url to answer through)."""
+    if isinstance(body.get("response_url"), str):
+        respond(text=text, replace_original=False)
+    else:
+        home.publish(runtime, client, request.team_id(body) or "", request.user_id(body) or "", notice=text)
 
 
 def _metadata(raw: object) -> dict[str, Any]:

@@ -195,5 +195,13 @@ def test_someone_who_is_not_a_facilitator_cannot_retag(slack: LocalSlack) -> Non
     response = slack.events.submit_view(PLAIN, view, _checkboxes([_ids(slack)["time"]]))
     assert response.json()["response_action"] == "errors"
     assert "is for facilitators" in str(response.json()["errors"])
+    # A Retag button from a facilitator's App Home, pressed by someone else (App Home has no
+    # response_url: the refusal comes on their own Home).
+    _dm_round(slack, {MEXICO: COFFEE})
+    slack.tick()
+    facilitator_home = open_home(slack, FACILITATOR)
+    assert send_action(slack, PLAIN, facilitator_home, "answer_retag").status == 200
+    refused = wait_for(lambda: (h := slack.api.published_home(PLAIN)) and "is for facilitators" in text_of(h))
+    assert refused
     assert _tags(slack, answer.id) == [("funding", "offline")]
     assert _answer(slack, BUDGET).corrected_at is None

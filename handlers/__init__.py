@@ -7,6 +7,7 @@ from handlers import (
     checkin_actions,
     checkin_views,
     commands,
+    convening_commands,
     forget_me,
     home,
     home_settings,
@@ -36,6 +37,7 @@ def register_all(app: App, runtime: Runtime) -> None:
         retag,
         match_commands,
         match_followups,
+        convening_commands,
         forget_me,
         installs,
     ):

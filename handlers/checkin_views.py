@@ -58,7 +58,8 @@ def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient)
             pain_point_ids=state["pain_ids"],
             support_score=state["support"],
             wants_match=state["wants_match"],
-            consent_quote=state["consent"],
+            consent=state["consent"],
+            told_readable=meta["readable"],
         )
         try:
             # Stored and committed before we answer Slack: nothing after this can lose it.
@@ -105,7 +106,11 @@ def _metadata(raw: Any) -> dict[str, Any]:
     def as_id(value: Any) -> int | None:
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
-    return {"delivery": as_id(data.get("delivery")), "answer": as_id(data.get("answer"))}
+    return {
+        "delivery": as_id(data.get("delivery")),
+        "answer": as_id(data.get("answer")),
+        "readable": data.get("readable") is True,
+    }
 
 
 def _first_block_id(view: dict[str, Any]) -> str:

@@ -13,6 +13,7 @@ from bot.slack.mrkdwn import escape
 from bot.workspaces.authz import is_facilitator
 from handlers import (
     command_parser,
+    convening_commands,
     digest_commands,
     export_command,
     facilitator_commands,
@@ -33,6 +34,7 @@ HANDLERS: dict[str, CommandHandler] = {
     **match_commands.HANDLERS,
     **digest_commands.HANDLERS,
     **export_command.HANDLERS,
+    **convening_commands.HANDLERS,
     **forget_me.HANDLERS,
 }
 

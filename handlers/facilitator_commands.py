@@ -32,8 +32,36 @@ def setup(req: CommandRequest) -> None:
             channel=channel,
             schedule=schedule.describe(ws.checkin_cron, req.runtime.texts),
             tz=ws.timezone,
+            privacy=req.t(
+                "setup.privacy",
+                can=req.t("setup.can" if ws.raw_answers else "setup.cannot"),
+                months=ws.retention_months,
+            ),
         )
     )
+
+
+def setup_raw_answers(req: CommandRequest) -> None:
+    """Whether facilitators can read members' answers: said out loud, on or off."""
+    choice = req.args[0].lower() if len(req.args) == 1 else ""
+    if choice not in ("on", "off"):
+        req.reply(req.t("setup.raw_usage"))
+        return
+    with req.runtime.db.session() as session:
+        ws = ready_workspace(req.runtime, session, req.team_id)
+        workspaces.set_raw_answers(session, ws, choice == "on", req.runtime.clock.now())
+    req.reply(req.t("setup.raw_on" if choice == "on" else "setup.raw_off"))
+
+
+def setup_retention(req: CommandRequest) -> None:
+    months = command_parser.parse_months(req.args, workspaces.MAX_RETENTION_MONTHS)
+    if months is None:
+        req.reply(req.t("setup.retention_usage", max=workspaces.MAX_RETENTION_MONTHS))
+        return
+    with req.runtime.db.session() as session:
+        ws = ready_workspace(req.runtime, session, req.team_id)
+        workspaces.set_retention(session, ws, months)
+    req.reply(req.t("setup.retention_done", months=months))
 
 
 def checkin_status(req: CommandRequest) -> None:
@@ -114,6 +142,8 @@ def facilitators_add(req: CommandRequest) -> None:
 
 HANDLERS: dict[str, CommandHandler] = {
     "setup": setup,
+    "setup raw-answers": setup_raw_answers,
+    "setup retention": setup_retention,
     "checkin": checkin_status,
     "checkin schedule": checkin_schedule,
     "checkin now": checkin_now,

@@ -49,7 +49,7 @@ def register(app: App, runtime: Runtime) -> None:
             text = runtime.texts.get("me.not_member", locale_for(client, user_id))
             respond(text=text, replace_original=True)
             return
-        respond(text=runtime.texts.get("forget.done", loc, answers=count), replace_original=True)
+        respond(text=runtime.texts.count("forget.done", count, loc), replace_original=True)
 
 
 HANDLERS: dict[str, CommandHandler] = {"forget-me": forget_me}

@@ -9,17 +9,23 @@ from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
+from bot.convenings import blocks as convening_blocks
+from bot.convenings import service as convenings
+from bot.core.promises import Promises
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from bot.digest.community_stats import CommunityStats, community_stats
+from bot.members import blocks as member_blocks
 from bot.members import service as members
 from bot.members import settings as member_settings
-from bot.members.history import PastMatch, TaggedAnswer, past_matches, tagged_answers
+from bot.members.blocks import privacy_blocks
+from bot.members.history import PastMatch, TaggedAnswer, past_exports, past_matches, tagged_answers
 from bot.members.service import Member, MemberStatus
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, truncate
 from bot.tagging import blocks as tag_blocks
 from bot.tagging import corrections
+from bot.workspaces import service as workspaces
 from bot.workspaces.authz import is_facilitator
 from bot.workspaces.service import ready_workspace
 from handlers import request
@@ -34,7 +40,7 @@ RESUME = "home_resume"
 FREQUENCY = "home_frequency"
 MATCHING = "home_matching"
 LANGUAGE = "home_language"
-QUOTE_CONSENT = "home_quote_consent"
+CONSENT_DEFAULT = member_blocks.CONSENT_DEFAULT
 
 Blocks = list[dict[str, Any]]
 
@@ -66,7 +72,11 @@ def home_view(
         member = members.get_member(session, team_id, user_id)
         answers = tagged_answers(session, member) if member else []
         matches = past_matches(session, member) if member else []
+        exports = past_exports(session, member) if member else []
+        privacy = workspaces.privacy(session, team_id, runtime.settings)
+        coming, today = convenings.for_home(session, member, runtime.clock.now()) if member else ([], None)
     loc = locale_for(client, user_id, member)
+    promises = Promises(texts, loc, privacy)
     out: Blocks = [
         blocks.header(texts.get("home.header", loc)),
         blocks.section(texts.get("home.intro", loc, community=texts.get("common.community", loc))),
@@ -75,11 +85,15 @@ def home_view(
         out.append(blocks.section(notice))
     if member is None:
         out.append(_with_button(texts.get("home.not_member", loc), texts.get("home.join_button", loc), JOIN))
+        out += [{"type": "divider"}, blocks.section(promises.overview())]
     else:
         status = member_settings.status_label(texts, member, loc)
         out.append(blocks.section(texts.get("home.status", loc, status=status, tz=member.tz)))
-        out += _recent(texts, loc, answers)
+        if member.status != MemberStatus.LEFT and today is not None:
+            out += convening_blocks.home_blocks(texts, loc, coming, today)
+        out += _recent(texts, loc, answers, promises)
         out += _matches(texts, loc, matches)
+        out += privacy_blocks(texts, loc, promises, member.consent_default, exports)
         out += settings_blocks(texts, loc, member)
     if is_facilitator(runtime, client, team_id, user_id):
         with runtime.db.session() as session:
@@ -91,20 +105,25 @@ def home_view(
     return {"type": "home", "blocks": out}
 
 
-def _recent(texts: Texts, loc: str | None, answers: list[TaggedAnswer]) -> Blocks:
+def _recent(texts: Texts, loc: str | None, answers: list[TaggedAnswer], promises: Promises) -> Blocks:
     out: Blocks = [{"type": "divider"}, blocks.header(texts.get("home.recent_header", loc))]
     if not answers:
         out.append(blocks.section(texts.get("home.recent_none", loc)))
     for tagged in answers:
-        excerpt = truncate(escape(tagged.answer.text.replace("\n", " ")), 280)
-        line = texts.get("home.recent_line", loc, date=tagged.answer.created_at.date(), excerpt=excerpt)
+        answer = tagged.answer
+        if answer.text_deleted_at is not None:
+            excerpt = texts.get("privacy.text_deleted", loc)
+        else:
+            excerpt = truncate(escape(answer.text.replace("\n", " ")), 280)
+        line = texts.get("home.recent_line", loc, date=answer.created_at.date(), excerpt=excerpt)
         tags = (
             texts.get("home.recent_tags", loc, pains=escape(", ".join(tagged.pains)))
             if tagged.pains
             else texts.get("home.recent_untagged", loc)
         )
+        consent = texts.get("home.recent_consent", loc, level=promises.label(answer.consent))
         out.append(blocks.section(line))
-        out.append(blocks.context(tags))
+        out.append(blocks.context(f"{tags} · {consent}"))
     return out
 
 
@@ -178,15 +197,6 @@ def settings_blocks(texts: Texts, loc: str | None, member: Member) -> Blocks:
     ]
     chosen = member.language if member.language in texts.languages() else member_settings.AUTOMATIC
     out.append(_with_select(t("home.language_label", loc), LANGUAGE, languages, chosen))
-    quote = member.quote_consent_default
-    out.append(
-        _with_button(
-            t("home.quote_on" if quote else "home.quote_off", loc),
-            t("home.turn_off" if quote else "home.turn_on", loc),
-            QUOTE_CONSENT,
-            "off" if quote else "on",
-        )
-    )
     out.append(blocks.context(t("home.settings_hint", loc)))
     return out
 
@@ -221,7 +231,7 @@ def _stats(texts: Texts, loc: str | None, stats: CommunityStats) -> Blocks:
             people=stats.people_this_month,
             met=percent(stats.meeting_rate),
             helped=percent(stats.helped_rate),
-            answers=stats.follow_up_answers,
+            follow_ups=texts.count("home.follow_up_answers", stats.follow_up_answers, loc),
         ),
     ]
     return [{"type": "divider"}, blocks.header(t("home.stats_header", loc)), blocks.section("\n".join(lines))]

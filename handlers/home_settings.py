@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.core import schedule
+from bot.core.promises import Consent, Privacy, Promises
 from bot.core.runtime import Runtime
 from bot.matching import service as match_service
 from bot.members import service as members
@@ -83,20 +84,21 @@ def register(app: App, runtime: Runtime) -> None:
         label = member_settings.language_label(texts, member.language, loc)
         return texts.get("home.notice_language", loc, language=label)
 
-    def quote_consent(session: Any, member: Member, action: dict[str, Any]) -> str | None:
-        enabled = action.get("value") == "on"
-        withdrawn = member_settings.set_quote_consent(session, member, enabled, runtime.clock.now())
+    def consent_default(session: Any, member: Member, action: dict[str, Any]) -> str | None:
+        level = _selected(action)
+        withdrawn = member_settings.set_consent_default(session, member, level, runtime.clock.now())
         loc = members.language_of(member)
-        if enabled:
-            return texts.get("home.notice_quote_on", loc)
-        return texts.get("home.notice_quote_off", loc, count=withdrawn)
+        label = Promises(texts, loc, Privacy()).label(level)
+        if level == Consent.COUNTS_ONLY:
+            return texts.count("home.notice_consent_withdrawn", withdrawn, loc, level=label)
+        return texts.get("home.notice_consent", loc, level=label)
 
     app.action(home.PAUSE_UNTIL)(listener(pause_until))
     app.action(home.RESUME)(listener(resume))
     app.action(home.FREQUENCY)(listener(frequency))
     app.action(home.MATCHING)(listener(matching))
     app.action(home.LANGUAGE)(listener(language))
-    app.action(home.QUOTE_CONSENT)(listener(quote_consent))
+    app.action(home.CONSENT_DEFAULT)(listener(consent_default))
 
     @app.action(home.JOIN)
     def join(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

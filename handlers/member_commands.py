@@ -3,12 +3,16 @@
 from typing import Any
 
 from bot.core import schedule
+from bot.core.promises import Promises
 from bot.members import service as members
 from bot.members import settings as member_settings
+from bot.members.blocks import export_lines
+from bot.members.history import past_exports
 from bot.members.service import Answer, Member
 from bot.slack import blocks
 from bot.slack.directory import fetch_profile
 from bot.slack.mrkdwn import escape, truncate
+from bot.workspaces import service as workspaces
 from bot.workspaces.authz import is_facilitator
 from bot.workspaces.service import ready_workspace
 from handlers import command_parser
@@ -21,9 +25,12 @@ PROFILE_OPEN = "profile_open"
 def help_(req: CommandRequest) -> None:
     loc = req.locale
     ws_name = _community(req, loc)
+    with req.runtime.db.session() as session:
+        privacy = workspaces.privacy(session, req.team_id, req.runtime.settings)
     parts = [
         blocks.header(req.t("commands.help_header", loc, community=ws_name)),
         blocks.section(req.t("commands.help_members", loc)),
+        blocks.section(Promises(req.runtime.texts, loc, privacy).overview()),
     ]
     if is_facilitator(req.runtime, req.client, req.team_id, req.user_id):
         parts.append(blocks.section(req.t("commands.help_facilitators", loc)))
@@ -100,16 +107,22 @@ def me(req: CommandRequest) -> None:
         if member is not None:
             stored = members.footprint(session, member)
             latest = members.recent_answers(session, member, limit=1)
+            exports = past_exports(session, member, limit=20)
+            privacy = workspaces.privacy(session, req.team_id, req.runtime.settings)
     if member is None:
         _not_member(req, "me.not_member")
         return
-    req.reply(req.t("me.header", members.language_of(member)), _me_blocks(req, member, stored, latest))
+    loc = members.language_of(member)
+    out = _me_blocks(req, member, stored, latest, Promises(req.runtime.texts, loc, privacy))
+    out += blocks.sections_from_lines(export_lines(req.runtime.texts, loc, exports))
+    req.reply(req.t("me.header", loc), out)
 
 
 def _me_blocks(
-    req: CommandRequest, member: Member, stored: members.Footprint, latest: list[Answer]
+    req: CommandRequest, member: Member, stored: members.Footprint, latest: list[Answer], promises: Promises
 ) -> list[dict[str, Any]]:
-    """Every field of the member's row and a count of every other kind of row about them."""
+    """Every field of the member's row and a count of every other kind of row about them,
+    and what the member was promised about their words."""
     texts, loc = req.runtime.texts, members.language_of(member)
     unset = req.t("me.unknown_value", loc)
 
@@ -148,7 +161,7 @@ def _me_blocks(
                 language=language,
                 frequency=member_settings.frequency_label(texts, member.checkin_every_weeks, loc),
                 matching=on_off(member.matching_enabled),
-                quote=yes_no(member.quote_consent_default),
+                consent=promises.label(member.consent_default),
                 lead=yes_no(member.can_lead),
             )
         ),
@@ -164,6 +177,13 @@ def _me_blocks(
                         ignored=member.intros_ignored,
                     ),
                     req.t("me.avoid", loc, count=stored.avoided),
+                    req.t(
+                        "me.convenings",
+                        loc,
+                        answers=stored.convening_answers,
+                        harvests=stored.harvests,
+                        named=stored.keep_talking,
+                    ),
                 ]
             )
         ),
@@ -175,7 +195,13 @@ def _me_blocks(
         out.append(
             blocks.section(req.t("me.answers", loc, count=stored.answers, date=answer.created_at.date()))
         )
-        out.append(blocks.section(truncate(escape(answer.text), 2900)))
+        if answer.text_deleted_at is not None:
+            out.append(blocks.section(req.t("privacy.text_deleted", loc)))
+        else:
+            out.append(blocks.section(truncate(escape(answer.text), 2900)))
+        level = req.t("home.recent_consent", loc, level=promises.label(answer.consent))
+        out.append(blocks.context(level))
+    out.append(blocks.section(promises.overview()))
     return out
 
 

@@ -38,3 +38,8 @@ def first_action(body: dict[str, Any]) -> dict[str, Any]:
 def action_value(body: dict[str, Any]) -> str:
     value = first_action(body).get("value")
     return value if isinstance(value, str) else ""
+
+
+def action_id(body: dict[str, Any]) -> str:
+    value = first_action(body).get("action_id")
+    return value if isinstance(value, str) else ""

@@ -39,7 +39,7 @@ def _decide(runtime: Runtime, body: dict[str, Any], client: WebClient, respond: 
     with runtime.db.session() as session:
         if adopt:
             try:
-                result = themes.adopt(session, team_id, int(value), user_id, now)
+                result = themes.adopt(session, team_id, int(value), user_id, now, runtime.texts)
             except taxonomy.TaxonomyError as error:
                 values = {k: escape(str(v)) for k, v in error.values.items()}
                 respond(text=texts.get(error.key, **values), replace_original=False)

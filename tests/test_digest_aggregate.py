@@ -19,6 +19,7 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Consent,
     DeliveryStatus,
     EmergingTheme,
     MatchGroup,
@@ -96,7 +97,7 @@ class Community:
         at: datetime,
         text: str = "an answer",
         score: int | None = None,
-        consent: bool = False,
+        consent: str = Consent.COUNTS_ONLY,
         pains: Iterable[str] = (),
     ) -> int:
         with self.db.session() as session:
@@ -106,7 +107,7 @@ class Community:
                 text=text,
                 source=AnswerSource.DM,
                 support_score=score,
-                consent_quote=consent,
+                consent=consent,
                 dedupe_key=f"digest-test:{next(_keys)}",
                 created_at=at,
             )
@@ -302,21 +303,22 @@ def test_support_this_week_against_the_four_before(db: Database) -> None:
     assert digest.previous_average_support == pytest.approx(4.0)
 
 
-def test_quotes_need_consent_and_are_at_most_five_most_recent_first(db: Database) -> None:
+def test_quotes_need_anonymous_quote_consent_and_are_at_most_five_most_recent_first(db: Database) -> None:
     c = Community(db)
     m = c.member("UQUOTES")
     for i in range(7):
-        c.answer(m, week(0, hours=i), text=f"consented {i}", consent=True)
-    c.answer(m, week(0, hours=20), text="private, newest", consent=False)
-    c.answer(m, week(0, hours=21), text="   ", consent=True)
-    c.answer(m, week(-1), text="consented last week", consent=True)
+        c.answer(m, week(0, hours=i), text=f"consented {i}", consent=Consent.QUOTE_ANONYMOUSLY)
+    c.answer(m, week(0, hours=20), text="private, newest", consent=Consent.COUNTS_ONLY)
+    c.answer(m, week(0, hours=22), text="for my matched peers only", consent=Consent.SHARE_WITH_MATCHES)
+    c.answer(m, week(0, hours=21), text="   ", consent=Consent.QUOTE_ANONYMOUSLY)
+    c.answer(m, week(-1), text="consented last week", consent=Consent.QUOTE_ANONYMOUSLY)
     assert c.digest().quotes == tuple(f"consented {i}" for i in (6, 5, 4, 3, 2))
 
 
 def test_quotes_are_text_only(db: Database) -> None:
     c = Community(db)
     m = c.member("UNAMED")
-    c.answer(m, week(0), text="We finally got the ministry to publish.", consent=True)
+    c.answer(m, week(0), text="We finally got the ministry to publish.", consent=Consent.QUOTE_ANONYMOUSLY)
     (quote,) = c.digest().quotes
     assert quote == "We finally got the ministry to publish."
     assert "UNAMED" not in quote and isinstance(quote, str)
@@ -327,7 +329,7 @@ def test_an_answer_at_sunday_2330_in_manila_belongs_to_that_week(db: Database) -
     c.pain("time")
     m = c.member("UMANILA")
     sunday_late = datetime(2026, 11, 29, 23, 30, tzinfo=ZoneInfo("Asia/Manila"))  # 15:30 UTC
-    c.answer(m, sunday_late, text="late on Sunday", consent=True, pains=["time"])
+    c.answer(m, sunday_late, text="late on Sunday", consent=Consent.QUOTE_ANONYMOUSLY, pains=["time"])
 
     digest = c.digest(NOW)
     assert digest.week_key == "2026-W48"
@@ -480,7 +482,7 @@ def populate(db: Database, team_id: str, members: int) -> None:
                         text=f"answer {i} {k}",
                         source=AnswerSource.MODAL,
                         support_score=1 + i % 5,
-                        consent_quote=i % 4 == 0,
+                        consent=Consent.QUOTE_ANONYMOUSLY if i % 4 == 0 else Consent.COUNTS_ONLY,
                         dedupe_key=f"{team_id}:{i}:{k}",
                         created_at=week(k - 4, hours=12),
                     )

@@ -19,7 +19,7 @@ TRANSLATIONS = ["es", "fr"]
 # Convene was uninstalled.
 MEMBER_TABLES = [
     "checkin", "modal", "profile", "join", "pause", "resume", "leave", "me", "home", "forget", "calendar",
-    "commands", "install",
+    "commands", "install", "privacy",
 ]  # fmt: skip
 MEMBER_MATCH_KEYS = [
     "intro_header", "intro", "intro_no_shared", "contexts", "own_words_header", "own_words_line",
@@ -27,6 +27,7 @@ MEMBER_MATCH_KEYS = [
     "followup", "followup_notification", "met_button", "not_met_button", "helped_button",
     "not_helped_button", "thanks_met", "thanks_not_met", "thanks_helped", "thanks_not_helped",
     "not_yours", "left_out_alone", "left_out_avoided", "paused_ignored", "no_shared", "starters",
+    "intro_pair", "intro_no_shared_pair", "followup_no_shared", "followup_last_week", "followup_this_week",
 ]  # fmt: skip
 
 # Slack's limits (Block Kit): modal title/submit/close and confirm buttons 24 characters,
@@ -40,7 +41,11 @@ TITLES = [
     "profile.submit", "forget.confirm_yes", "forget.confirm_no",
 ]  # fmt: skip
 OPTIONS = [
-    "modal.match_option", "modal.consent_option", "profile.lead_option", "home.frequency_1",
+    "modal.match_option", "profile.lead_option",
+    # The consent levels: radio options (name and one-sentence description) and a select.
+    "privacy.counts_only", "privacy.counts_only_sentence", "privacy.counts_only_sentence_readable",
+    "privacy.share_with_matches", "privacy.share_with_matches_sentence", "privacy.quote_anonymously",
+    "privacy.quote_anonymously_sentence", "home.frequency_1",
     "home.frequency_2", "home.frequency_4", "home.language_auto", "home.language_en", "home.language_es",
     "home.language_fr",
 ]  # fmt: skip

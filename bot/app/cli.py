@@ -141,7 +141,10 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(args.env_file)
     try:
-        return export.run(settings, args.since, args.until, args.team, args.out, sys.stdout, date.today())
+        operator = export.operator_name()  # recorded: members see who exported their answers
+        return export.run(
+            settings, args.since, args.until, args.team, args.out, sys.stdout, date.today(), operator
+        )
     except export.ExportError as exc:
         print(f"convene export: {exc}", file=sys.stderr)
         return 2

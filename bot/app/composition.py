@@ -14,6 +14,7 @@ from bot.core.installations import STATE_TTL_SECONDS, Installations
 from bot.core.runtime import Runtime
 from bot.core.texts import Texts
 from bot.slack.client import build_web_client
+from bot.slack.verification import SignatureCheck
 from bot.tagging import taxonomy
 from bot.tagging.community import CommunityTaggers
 from bot.tagging.factory import build_tagger
@@ -69,11 +70,13 @@ def build_runtime(
 
 def build_bolt_app(runtime: Runtime, client: WebClient, signing_secret: str | None) -> App:
     """The real Bolt app for one workspace. Without a signing secret (Socket Mode) requests
-    are not verified because they arrive over Slack's authenticated WebSocket instead."""
+    are not verified because they arrive over Slack's authenticated WebSocket instead; with
+    one, `SignatureCheck` verifies them in Bolt's place, without logging their content."""
     app = App(
         client=client,
         signing_secret=signing_secret or "",
-        request_verification_enabled=bool(signing_secret),
+        request_verification_enabled=False,
+        before_authorize=SignatureCheck(signing_secret) if signing_secret else None,
         logger=logging.getLogger("convene.bolt"),
         listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="convene-listener"),
     )
@@ -94,11 +97,14 @@ def build_distributed_app(runtime: Runtime, *, state_ttl_seconds: int = STATE_TT
             runtime, installation.team_id or "", installation.team_name or "", installation.user_id
         )
 
+    signing_secret = reveal(settings.slack_signing_secret) or ""
     app = App(
         # No token: each request gets its workspace's. The client still carries the API base
         # URL and retry policy that Bolt copies into those clients and uses for oauth.v2.access.
         client=build_web_client(None, settings.slack_api_base_url),
-        signing_secret=reveal(settings.slack_signing_secret),
+        signing_secret=signing_secret,
+        request_verification_enabled=False,
+        before_authorize=SignatureCheck(signing_secret),
         oauth_settings=installations.oauth_settings(on_installed, state_ttl_seconds=state_ttl_seconds),
         user_facing_authorize_error_message=runtime.texts.get("install.not_installed"),
         logger=logging.getLogger("convene.bolt"),

@@ -9,8 +9,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import select
 
 from bot.app import recovery
-from bot.checkins import fanout
+from bot.checkins import fanout, retention
 from bot.checkins import service as checkins
+from bot.convenings import fanout as convening_fanout
+from bot.convenings import harvest
+from bot.convenings import service as convenings
 from bot.core import schedule
 from bot.core.runtime import Runtime
 from bot.digest import publish
@@ -72,8 +75,10 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     report = _checkins(runtime, team_id)
     _learn(runtime, team_id)
     _tag_answers(runtime, team_id)
+    _retention(runtime, team_id)
     _weekly_themes(runtime, team_id)
     _matching(runtime, team_id)
+    _convenings(runtime, team_id)
     _digest(runtime, team_id)
     return report
 
@@ -85,6 +90,8 @@ def _checkins(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
         workspace = session.get(Workspace, team_id)
         assert workspace is not None
         planned = checkins.plan_scheduled(session, workspace, now)
+        # Before anything is sent: check-ins in the weeks before a convening ask ahead of it.
+        convenings.mark_pre_engagement(session, workspace, now)
     if planned:
         # New deliveries are about to go out: make sure time zones are fresh first.
         fanout.sync_profiles(runtime, team_id)
@@ -98,6 +105,18 @@ def _learn(runtime: Runtime, team_id: str) -> None:
     does not wait for it."""
     if runtime.taggers is not None:
         runtime.taggers.learn(team_id)
+
+
+def _retention(runtime: Runtime, team_id: str) -> int:
+    """Once a day: delete the words of answers older than the workspace's retention period."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        if not retention.claim_run(session, team_id, now):
+            return 0
+        deleted = retention.delete_expired_texts(session, team_id, now)
+    if deleted:
+        log.info("retention: deleted the text of %d answers in %s", deleted, team_id)
+    return deleted
 
 
 def _tag_answers(runtime: Runtime, team_id: str, max_batches: int = 5) -> int:
@@ -136,7 +155,7 @@ def _weekly_themes(runtime: Runtime, team_id: str) -> int:
         key = themes.period_key(local)
         if not themes.claim_week(session, team_id, key, now):
             return 0
-        return len(themes.propose(session, team_id, key, now))
+        return len(themes.propose(session, team_id, key, now, runtime.texts))
 
 
 def _matching(runtime: Runtime, team_id: str) -> None:
@@ -156,6 +175,19 @@ def _matching(runtime: Runtime, team_id: str) -> None:
         log.info("weekly matching %s: %d groups, %d failed", report.week, report.groups, report.failed)
     intros.send_pending_intros(runtime, team_id)
     intros.send_followups(runtime, team_id)
+
+
+def _convenings(runtime: Runtime, team_id: str) -> None:
+    """The day after a convening, the harvest DMs; four weeks later, the follow-ups; then any
+    convening DM due (those, and invitations or seats a failure left for later). Each DM is
+    planned under a unique key and claimed before it is sent."""
+    now = runtime.clock.now()
+    with runtime.db.session() as session:
+        workspace = session.get(Workspace, team_id)
+        assert workspace is not None
+        harvest.plan_harvests(session, workspace, now)
+        harvest.plan_follow_ups(session, workspace, now)
+    convening_fanout.send_due(runtime, team_id)
 
 
 def _digest(runtime: Runtime, team_id: str) -> None:

@@ -1,11 +1,12 @@
 """Settling sends an instance left half-done when it died.
 
-A check-in or intro is claimed in the database before it is posted, so no two instances
-send it. If the sender dies between its claim and Slack's answer, nobody knows whether the
-message went out. After a safe interval (longer than any one Slack call with its retries)
-the leader asks Slack: each such message carries metadata naming its delivery or group
-(`bot.slack.message_metadata`), so one `conversations.history` read of the DM since the claim
-says whether it exists. Found: it is marked sent. Not found: it goes back to the queue."""
+A check-in, an intro or a DM about a convening is claimed in the database before it is
+posted, so no two instances send it. If the sender dies between its claim and Slack's answer,
+nobody knows whether the message went out. After a safe interval (longer than any one Slack
+call with its retries) the leader asks Slack: each such message carries metadata naming its
+delivery, group or convening message (`bot.slack.message_metadata`), so one
+`conversations.history` read of the DM since the claim says whether it exists. Found: it is
+marked sent. Not found: it goes back to the queue."""
 
 import logging
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.checkins import service as checkins
+from bot.convenings import deliveries as convening_deliveries
 from bot.core.runtime import Runtime
 from bot.matching import intros
 from bot.slack import message_metadata
@@ -41,7 +43,8 @@ class RecoveryReport:
 
 
 def recover_stuck(runtime: Runtime, team_id: str) -> RecoveryReport:
-    """Check-ins first (a member waits for them), then intros, then rounds left unfinished."""
+    """Check-ins first (a member waits for them), then intros, then DMs about convenings, then
+    rounds left unfinished."""
     report = RecoveryReport()
     now = runtime.clock.now()
     cutoff = now - timedelta(seconds=runtime.settings.recover_after_seconds)
@@ -49,12 +52,15 @@ def recover_stuck(runtime: Runtime, team_id: str) -> RecoveryReport:
     with runtime.db.session() as session:
         stuck_checkins = checkins.stuck_sending(session, team_id, cutoff)
         stuck_intros = intros.stuck_intros(session, team_id, cutoff)
+        stuck_convening = convening_deliveries.stuck_sending(session, team_id, cutoff)
     for delivery_id, user_id, claimed_at in stuck_checkins:
         _settle_checkin(runtime, client, report, delivery_id, user_id, claimed_at)
     for group_id, users, claimed_at in stuck_intros:
         _settle_intro(runtime, client, report, group_id, users, claimed_at)
+    for message_id, user_id, claimed_at in stuck_convening:
+        _settle_convening(runtime, client, report, message_id, user_id, claimed_at)
     intros.finish_interrupted_rounds(runtime, team_id)
-    if stuck_checkins or stuck_intros:
+    if stuck_checkins or stuck_intros or stuck_convening:
         log.info(
             "recovery for %s: %d found in Slack, %d sent again, %d undecided",
             team_id,
@@ -88,6 +94,38 @@ def _settle_checkin(
         return
     with runtime.db.session() as session:
         settled = checkins.settle_stuck(session, delivery_id, claimed_at, (channel, ts) if ts else None, now)
+    if settled:
+        if ts:
+            report.found += 1
+        else:
+            report.requeued += 1
+
+
+def _settle_convening(
+    runtime: Runtime,
+    client: WebClient,
+    report: RecoveryReport,
+    message_id: int,
+    user_id: str,
+    claimed_at: datetime,
+) -> None:
+    now = runtime.clock.now()
+    try:
+        channel = client.conversations_open(users=user_id)["channel"]["id"]
+        ts = find_message(client, channel, claimed_at, message_metadata.CONVENING, "message_id", message_id)
+    except SlackClientError as exc:
+        code = error_code(exc)
+        if code in GONE:
+            with runtime.db.session() as session:
+                convening_deliveries.mark_failed(session, message_id, code, permanent=True)
+            return
+        log.warning("convening DM %d: could not ask Slack whether it was sent: %s", message_id, code)
+        report.undecided += 1
+        return
+    with runtime.db.session() as session:
+        settled = convening_deliveries.settle_stuck(
+            session, message_id, claimed_at, (channel, ts) if ts else None, now
+        )
     if settled:
         if ts:
             report.found += 1

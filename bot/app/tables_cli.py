@@ -5,7 +5,6 @@ taxonomy comes from an existing Convene database when there is one, else from th
 
 import argparse
 import json
-from collections.abc import Mapping
 from pathlib import Path
 from typing import TextIO
 
@@ -13,8 +12,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from bot.convenings import attendees
-from bot.convenings.roleplay import Role, assign_roles, brief, focus_names
-from bot.convenings.seating import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, Seating, seat
+from bot.convenings.render import as_json, markdown
+from bot.convenings.roleplay import assign_roles
+from bot.convenings.seating import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, seat
 from bot.core.config import Settings
 from bot.core.texts import Texts
 from bot.tagging import PainPointSpec, Tagger
@@ -94,104 +94,3 @@ def _tagger(settings: Settings) -> Tagger:
     from bot.tagging.factory import build_tagger
 
     return build_tagger(settings)
-
-
-def as_json(
-    plan: Seating,
-    roles: Mapping[int, Role],
-    unseated: list[attendees.Unseated],
-    names: Mapping[str, str],
-    texts: Texts,
-    language: str,
-) -> dict[str, object]:
-    return {
-        "tables": [
-            {
-                "table": table.number,
-                "focus": list(table.focus),
-                "brief": brief(table.focus, names, texts, language),
-                "members": [
-                    {
-                        "name": a.name,
-                        "country": a.country,
-                        "pain_points": list(a.pains),
-                        "role_play": roles[a.key].name,
-                    }
-                    for a in table.members
-                ],
-            }
-            for table in plan.tables
-        ],
-        "unseated": [{"name": u.name, "reason": _reason(u, texts, language)} for u in unseated],
-    }
-
-
-def _reason(u: attendees.Unseated, texts: Texts, language: str) -> str:
-    if u.reason == "duplicate":
-        return texts.get("convening.unseated_duplicate", language, row=u.line, first=u.first)
-    return texts.get("convening.unseated_no_name", language, row=u.line)
-
-
-def markdown(
-    plan: Seating,
-    roles: Mapping[int, Role],
-    unseated: list[attendees.Unseated],
-    names: Mapping[str, str],
-    texts: Texts,
-    language: str,
-    size: int,
-) -> str:
-    t = texts
-    named = sum(1 for table in plan.tables for a in table.members if a.pains)
-    lines = [
-        f"# {t.get('convening.plan_title', language)}",
-        "",
-        t.get(
-            "convening.plan_summary",
-            language,
-            people=sum(len(table.members) for table in plan.tables),
-            tables=len(plan.tables),
-            size=size,
-            shared=plan.score.shared,
-            named=named,
-        ),
-    ]
-    columns = [t.get(f"convening.column_{c}", language) for c in ("name", "country", "pain_points", "role")]
-    for table in plan.tables:
-        focus = (
-            t.get("convening.focus_joiner", language).join(focus_names(table.focus, names, t, language))
-            if table.focus
-            else t.get("convening.open_table", language)
-        )
-        lines += [
-            "",
-            f"## {t.get('convening.table_heading', language, number=table.number, focus=_capital(focus))}",
-            "",
-            _escape(brief(table.focus, names, t, language)),
-            "",
-            "| " + " | ".join(columns) + " |",
-            "|" + " --- |" * len(columns),
-        ]
-        for a in table.members:
-            pains = "; ".join(focus_names(a.pains, names, t, language))
-            cells = [a.name, a.country, pains, roles[a.key].name]
-            lines.append("| " + " | ".join(_escape(c) for c in cells) + " |")
-    if unseated:
-        lines += ["", f"## {t.get('convening.unseated_header', language)}", ""]
-        for u in unseated:
-            who = u.name or t.get("convening.unnamed", language)
-            line = t.get("convening.unseated_line", language, name=who, reason=_reason(u, t, language))
-            lines.append(f"- {_escape(line)}")
-    return "\n".join(lines) + "\n"
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _escape(text: str) -> str:
-    """Attendees' words are shown as text: no table breaks, HTML or formatting of their own."""
-    out = text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-    for mark in ("*", "_", "`", "[", "]"):
-        out = out.replace(mark, "\\" + mark)
-    return out

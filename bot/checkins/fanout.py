@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
+from bot.core.promises import Privacy
 from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.slack import message_metadata, pacing
@@ -121,12 +122,14 @@ def _send_checkin(runtime: Runtime, lane: pacing.Lane, delivery_id: int) -> str 
     with runtime.db.session() as session:
         if not checkins.claim(session, delivery_id, now):
             return None  # another instance (or an earlier tick) has it
-        _, member, workspace = _load(session, delivery_id)
+        delivery, member, workspace = _load(session, delivery_id)
         text, blocks = checkin_blocks.checkin_message(
             runtime.texts,
             member,
             delivery_id,
             community_name(runtime, workspace, members.language_of(member)),
+            Privacy.of(workspace, runtime.settings),
+            ahead_of=checkins.ahead_of(session, delivery),
         )
     try:
         response = lane.post_message(

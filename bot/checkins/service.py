@@ -11,6 +11,7 @@ from sqlalchemy import CursorResult, func, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
+from bot.members.forget import scrub_theme_examples
 from bot.slack.mrkdwn import is_number
 from storage.models import (
     Answer,
@@ -18,6 +19,9 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Consent,
+    Convening,
+    ConveningStatus,
     DeliveryStatus,
     Member,
     MemberStatus,
@@ -49,7 +53,9 @@ class ModalAnswer:
     pain_point_ids: list[int] = field(default_factory=list)
     support_score: int | None = None
     wants_match: bool = False
-    consent_quote: bool = False
+    consent: str = Consent.DEFAULT  # a `Consent` level
+    # The form told the member that facilitators can read answers (it says so when they can).
+    told_readable: bool = False
 
 
 # ---------------------------------------------------------------- planning rounds
@@ -323,6 +329,14 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
     )
 
 
+def ahead_of(session: Session, delivery: CheckinDelivery) -> str | None:
+    """The name of the convening this check-in asks ahead of (pre-engagement), if any."""
+    if delivery.convening_id is None:
+        return None
+    convening = session.get(Convening, delivery.convening_id)
+    return convening.name if convening is not None and convening.status == ConveningStatus.PLANNED else None
+
+
 # ---------------------------------------------------------------- answers
 
 
@@ -391,8 +405,10 @@ def record_dm_answer(
     dedupe_key: str,
     now: datetime,
 ) -> Answer | None:
-    """Store a plain DM reply. Returns None if Slack re-delivered a message already stored."""
+    """Store a plain DM reply, at the member's default consent level. Returns None if Slack
+    re-delivered a message already stored."""
     cleaned = check_text(text, MAX_ANSWER_CHARS)
+    told = _told_readable(session, member, delivery)
     inserted = insert_ignoring_duplicates(
         session,
         Answer,
@@ -403,6 +419,8 @@ def record_dm_answer(
                 "delivery_id": delivery.id,
                 "text": cleaned,
                 "source": AnswerSource.DM,
+                "consent": Consent.parse(member.consent_default),
+                "readable_by_facilitators": told,
                 "dedupe_key": dedupe_key,
                 "created_at": now,
                 "updated_at": now,
@@ -416,6 +434,20 @@ def record_dm_answer(
     _mark_answered(session, delivery, now)
     session.commit()
     return session.exec(select(Answer).where(Answer.dedupe_key == dedupe_key)).one()
+
+
+def _told_readable(session: Session, member: Member, delivery: CheckinDelivery) -> bool:
+    """Whether facilitators may read this answer: only if the workspace lets them now, and the
+    check-in it answers was sent after that was turned on, so its DM told the member so (as
+    members are told: "answers to check-ins sent since <date>")."""
+    workspace = session.get(Workspace, member.team_id)
+    return bool(
+        workspace is not None
+        and workspace.raw_answers
+        and workspace.raw_answers_since is not None
+        and delivery.sent_at is not None
+        and delivery.sent_at > workspace.raw_answers_since
+    )
 
 
 def record_modal_answer(
@@ -445,10 +477,15 @@ def record_modal_answer(
         answer.text = check_text(form.text, MAX_MODAL_CHARS)
     answer.support_score = form.support_score
     answer.wants_match = form.wants_match
-    answer.consent_quote = form.consent_quote
+    withdrawn = answer.consent == Consent.QUOTE_ANONYMOUSLY and form.consent != Consent.QUOTE_ANONYMOUSLY
+    answer.consent = Consent.parse(form.consent)
+    answer.readable_by_facilitators = form.told_readable and _told_readable(session, member, delivery)
     answer.updated_at = now
     session.add(answer)
     session.flush()
+    if withdrawn and answer.id is not None:
+        # Proposed themes may show its first sentence as an example: not any more.
+        scrub_theme_examples(session, [answer])
     _set_member_tags(session, answer, member.team_id, form.pain_point_ids, now)
     _mark_answered(session, delivery, now)
     session.commit()

@@ -792,6 +792,19 @@ def evaluate(tables: Sequence[Sequence[Attendee]]) -> Score:
     return Score.from_key(state.total())
 
 
+def focus_of(members: Sequence[Attendee]) -> tuple[str, ...]:
+    """The focus of one table of these attendees, as `seat` would name it (after a facilitator
+    moved someone, for example): () when no pain point is named by two of them."""
+    if not members:
+        return ()
+    problem = _Problem(members)
+    state = _State(problem, [len(members)])
+    for i in range(problem.n):
+        state.add(0, i)
+    state.refresh(0)
+    return tuple(problem.slugs[x] for x in state.focus[0]) if state.score[0][0] else ()
+
+
 def _plan(state: _State) -> Seating:
     problem = state.problem
     order = sorted(

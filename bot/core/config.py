@@ -26,6 +26,7 @@ PerSecond = Annotated[
     Field(gt=0, le=1000, allow_inf_nan=False, description="a number of messages a second, above 0 (e.g. 4)"),
 ]
 # Comma-separated in the environment; NoDecode keeps pydantic-settings from reading them as JSON.
+Weeks = Annotated[int, Field(ge=0, le=12, description="a whole number of weeks from 0 (off) to 12")]
 UserIds = Annotated[frozenset[str], NoDecode]
 Scopes = Annotated[tuple[str, ...], NoDecode]
 
@@ -65,6 +66,8 @@ class Settings(BaseSettings):
     coordinator_channel: str | None = Field(None, alias="CONVENE_COORDINATOR_CHANNEL")
     facilitators: UserIds = Field(frozenset(), alias="CONVENE_FACILITATORS")
     timezone: str = Field("UTC", alias="CONVENE_TIMEZONE")
+    # Scheduled check-ins this many weeks before a convening ask ahead of it (new workspaces).
+    pre_engagement_weeks: Weeks = Field(3, alias="CONVENE_PRE_ENGAGEMENT_WEEKS")
     # Several instances (bot.core.leadership): how often each ticks, how long the leader's lease
     # lasts without renewal, and after how long a send left half-done by a dead instance is
     # checked with Slack and settled. Longer than any one Slack call with its retries.

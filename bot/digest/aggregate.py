@@ -20,6 +20,7 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Consent,
     DeliveryStatus,
     EmergingTheme,
     MatchGroup,
@@ -247,13 +248,14 @@ def _examples(raw: str | None) -> tuple[str, ...]:
 
 
 def _quotes(session: Session, team_id: str, start: datetime, end: datetime) -> tuple[str, ...]:
-    """The week's most recent answers their authors agreed to have quoted: the text only, so
-    no name can travel with it."""
+    """The week's most recent answers their authors agreed to have quoted anonymously in
+    this digest (not those shared with matched peers only): the text only, so no name can
+    travel with it."""
     rows = session.exec(
         select(col(Answer.text))
         .where(
             Answer.team_id == team_id,
-            col(Answer.consent_quote).is_(True),
+            col(Answer.consent) == Consent.QUOTE_ANONYMOUSLY,
             _within(col(Answer.created_at), start, end),
             func.length(func.trim(col(Answer.text))) > 0,
         )

@@ -30,8 +30,15 @@ def number(value: float | None, texts: Texts, digits: int = 1) -> str:
 
 
 def digest_blocks(
-    texts: Texts, digest: Digest, summary: str, period: str, drifting_names: list[str]
+    texts: Texts,
+    digest: Digest,
+    summary: str,
+    period: str,
+    drifting_names: list[str],
+    convening: Blocks | None = None,
+    agenda: Blocks | None = None,
 ) -> Blocks:
+    """`convening`: the section on last week's convening; `agenda`: the coming one's draft."""
     out: Blocks = [
         blocks.header(texts.get("digest.header", week=digest.week_key)),
         blocks.context(period),
@@ -91,6 +98,9 @@ def digest_blocks(
     if digest.quotes:
         out.append(blocks.section(f"*{texts.get('digest.quotes_header')}*"))
         out.extend(blocks.section(quote(q, 700)) for q in digest.quotes[:5])
+    if convening:
+        out.append({"type": "divider"})
+        out.extend(convening)
     out.append(
         _titled(
             texts,
@@ -121,6 +131,9 @@ def digest_blocks(
     )
     drifting = ", ".join(escape(n) for n in drifting_names) or texts.get("digest.drifting_none")
     out.append(_titled(texts, "digest.drifting_header", drifting))
+    if agenda:
+        out.append({"type": "divider"})
+        out.extend(agenda)
     return out
 
 

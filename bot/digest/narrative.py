@@ -83,10 +83,14 @@ def summary(settings: Settings, texts: Texts, digest: Digest, community: str) ->
 
 
 def _capitalised(paragraph: str) -> str:
-    # The first letter, past any mrkdwn or emoji markup before it (`*`, `_`, `:`).
+    # The first letter, past any mrkdwn emphasis before it (`*`, `_`, `~`). Anything else first
+    # (a quote, a number, markup someone typed) is left exactly as written.
     for i, char in enumerate(paragraph):
-        if char.isalnum():
+        if char in "*_~ ":
+            continue
+        if char.isalpha():
             return paragraph[:i] + char.upper() + paragraph[i + 1 :]
+        return paragraph
     return paragraph
 
 

@@ -9,9 +9,12 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
+from bot.convenings import blocks as convening_blocks
+from bot.convenings import harvest
+from bot.convenings import service as convenings
 from bot.core import schedule
 from bot.core.runtime import Runtime
-from bot.digest import blocks, narrative
+from bot.digest import agenda, blocks, narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
 from bot.slack.errors import error_code
@@ -45,7 +48,21 @@ def compose(
         tz=workspace.timezone,
     )
     names = _names(session, workspace.team_id, list(digest.drifting))
-    all_blocks = blocks.digest_blocks(runtime.texts, digest, summary, period, names)
+    pains = dict(
+        session.exec(
+            select(PainPoint.slug, PainPoint.name).where(PainPoint.team_id == workspace.team_id)
+        ).all()
+    )
+    # Last week's convening (with its harvest), and the agenda of the coming one.
+    held = convening_blocks.digest_section(
+        runtime.texts, harvest.digest_reports(session, workspace, digest.start), pains
+    )
+    coming = (
+        agenda.digest_section(runtime.texts, agenda.draft(session, workspace.team_id, now))
+        if convenings.next_upcoming(session, workspace.team_id, convenings.community_today(workspace, now))
+        else []
+    )
+    all_blocks = blocks.digest_blocks(runtime.texts, digest, summary, period, names, held, coming)
     return digest, blocks.split(runtime.texts, digest.week_key, all_blocks)
 
 

@@ -19,7 +19,16 @@ from bot.members import service as members
 from bot.slack import blocks, message_metadata, pacing
 from bot.slack.errors import error_code
 from bot.slack.mrkdwn import escape, quote
-from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, PainPoint, Workspace
+from storage.models import (
+    Consent,
+    MatchGroup,
+    MatchMember,
+    MatchRound,
+    MatchRoundStatus,
+    Member,
+    PainPoint,
+    Workspace,
+)
 from storage.queries import claimed
 
 log = logging.getLogger("convene.matching")
@@ -129,12 +138,13 @@ def intro_message(
     loc = group_language(runtime.texts, group.members)
     mentions = _mentions(group.members)
     shared = pain_names(session, team_id, group.shared)
+    pair = len(group.members) == 2  # "both", not "all", for two people
     if shared:
-        opening = texts.get("match.intro", loc, mentions=mentions, pains=escape(" & ".join(shared)))
+        key = "match.intro_pair" if pair else "match.intro"
+        opening = texts.get(key, loc, mentions=mentions, pains=escape(" & ".join(shared)))
     else:
-        opening = texts.get(
-            "match.intro_no_shared", loc, mentions=mentions, contexts=texts.get("match.contexts", loc)
-        )
+        key = "match.intro_no_shared_pair" if pair else "match.intro_no_shared"
+        opening = texts.get(key, loc, mentions=mentions, contexts=texts.get("match.contexts", loc))
     out = [blocks.header(texts.get("match.intro_header", loc)), blocks.section(opening)]
     quotes = _own_words(session, group, now)
     if quotes:
@@ -165,11 +175,18 @@ def _mentions(members: list[Member]) -> str:
 
 
 def _own_words(session: Session, group: StoredGroup, now: datetime) -> list[tuple[str, str]]:
-    """Each member's own words of this week, only if they consented to be quoted."""
+    """Each member's own words of this week, named, only if they chose to share that answer
+    with their matched peers. Read when the intro is sent, so a change of mind before then
+    is honoured; an anonymous-quote consent is not this (it promised no name)."""
     quotes = []
     for member in group.members:
         latest = members.recent_answers(session, member, limit=1)
-        if latest and latest[0].consent_quote and now - latest[0].created_at <= service.POOL_WINDOW:
+        if (
+            latest
+            and latest[0].consent == Consent.SHARE_WITH_MATCHES
+            and latest[0].text_deleted_at is None
+            and now - latest[0].created_at <= service.POOL_WINDOW
+        ):
             quotes.append((member.user_id, latest[0].text))
     return quotes
 
@@ -217,19 +234,33 @@ def send_followups(runtime: Runtime, team_id: str) -> int:
     texts = runtime.texts
     with runtime.db.session() as session:
         due = set(service.followups_due(session, team_id, now))
+        workspace = session.get(Workspace, team_id)
+        this_week = service.week_key(workspace, now) if workspace else None
         for round_id in _rounds_of(session, due):
+            round_ = session.get(MatchRound, round_id)
+            # "Your match from last week" only when it was; a Friday follow-up of Tuesday's
+            # intro is this week's.
+            which = (
+                "match.followup_this_week"
+                if round_ and round_.week_key == this_week
+                else "match.followup_last_week"
+            )
             for group in service.groups_of(session, round_id):
                 if group.group.id not in due or not group.group.channel_id:
                     continue
                 if not service.claim_followup(session, group.group.id, now):
                     continue
                 loc = group_language(runtime.texts, group.members)
-                pains = " & ".join(pain_names(session, team_id, group.shared)) or texts.get(
-                    "match.no_shared", loc
+                pains = " & ".join(pain_names(session, team_id, group.shared))
+                when = texts.get(which, loc)
+                question = (
+                    texts.get("match.followup", loc, which=when, pains=escape(pains))
+                    if pains
+                    else texts.get("match.followup_no_shared", loc, which=when)
                 )
                 value = str(group.group.id)
                 body = [
-                    blocks.section(texts.get("match.followup", loc, pains=escape(pains))),
+                    blocks.section(question),
                     {"type": "actions", "elements": [
                         blocks.button(texts.get("match.met_button", loc), MET, value, style="primary"),
                         blocks.button(texts.get("match.not_met_button", loc), NOT_MET, value),

@@ -10,6 +10,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
+from bot.convenings import harvest
 from bot.core import schedule
 from bot.matching.algorithm import DEFAULT_WEIGHTS, pair_weight, plan_matches, rarity_of
 from bot.matching.model import Candidate, MatchPlan
@@ -95,6 +96,11 @@ def build_pool(session: Session, workspace: Workspace, now: datetime) -> Pool:
     ).all():
         avoid[member_id].add(other)
     left_out = _left_out_last_round(session, workspace.team_id)
+    keep: dict[int, set[int]] = defaultdict(set)
+    for pair in harvest.keep_talking(session, list(wanted), now):
+        a, b = sorted(pair)
+        keep[a].add(b)
+        keep[b].add(a)
     for member_id, (answer, member) in sorted(wanted.items()):
         offset = now.astimezone(schedule.zone(member.tz, workspace.timezone)).utcoffset()
         pool.candidates.append(
@@ -107,6 +113,7 @@ def build_pool(session: Session, workspace: Workspace, now: datetime) -> Pool:
                 support_score=answer.support_score,
                 left_out_last_time=member_id in left_out,
                 avoid=frozenset(avoid.get(member_id, set())),
+                keep_talking=frozenset(keep.get(member_id, set())),
             )
         )
         pool.members[member_id] = member

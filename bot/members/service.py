@@ -11,6 +11,9 @@ from bot.slack.directory import SlackProfile
 from storage.models import (
     Answer,
     CheckinDelivery,
+    ConveningContact,
+    ConveningHarvest,
+    ConveningRsvp,
     DeliveryStatus,
     MatchAvoid,
     MatchGroup,
@@ -220,6 +223,9 @@ class Footprint:
     matches: int  # intros actually sent; an unsent proposal is the facilitators' draft
     followups_answered: int
     avoided: int
+    convening_answers: int = 0  # invitations answered (Going / Not this time)
+    harvests: int = 0  # what they would try after a convening
+    keep_talking: int = 0  # people they named as someone to keep talking to
 
 
 def footprint(session: Session, member: Member) -> Footprint:
@@ -240,4 +246,17 @@ def footprint(session: Session, member: Member) -> Footprint:
         .where(MatchMember.member_id == member.id, col(MatchGroup.intro_sent_at).is_not(None))
     ).one()
     avoided = session.exec(select(func.count()).where(MatchAvoid.member_id == member.id)).one()
-    return Footprint(int(answers), int(sent), int(answered), int(matches), int(followups), int(avoided))
+    rsvps = session.exec(select(func.count()).where(ConveningRsvp.member_id == member.id)).one()
+    harvests = session.exec(select(func.count()).where(ConveningHarvest.member_id == member.id)).one()
+    named = session.exec(select(func.count()).where(ConveningContact.member_id == member.id)).one()
+    return Footprint(
+        int(answers),
+        int(sent),
+        int(answered),
+        int(matches),
+        int(followups),
+        int(avoided),
+        int(rsvps),
+        int(harvests),
+        int(named),
+    )

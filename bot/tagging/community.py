@@ -65,9 +65,10 @@ class Labelled:
 
 
 def teachable() -> ColumnElement[bool]:
-    """Which answers' words may teach the tagger: any answer whose text is still stored. The
-    words stay inside the tagger (and the LLM that tags them anyway); nobody reads them."""
-    return col(Answer.text) != ""
+    """Which answers' words may teach the tagger: any answer whose text is still stored (not
+    deleted by the retention period), whatever its consent level: the words are used for
+    tags only, by the tagger (and the LLM that tags them anyway), and nobody reads them."""
+    return and_(col(Answer.text) != "", col(Answer.text_deleted_at).is_(None))
 
 
 def _labelled_ids(session: Session, team_id: str, limit: int) -> list[int]:

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from storage.models import (
     Answer,
     AnswerTag,
+    Consent,
     MachineGuess,
     PainPoint,
     PainPointStatus,
@@ -62,10 +63,15 @@ class Agreement:
 
 
 def visible_text(answer: Answer, workspace: Workspace) -> str | None:
-    """The answer's words if a facilitator may read them, else None. Today: only answers
-    whose author agreed to be quoted. The one place this is decided."""
-    del workspace  # the workspace's own rules on reading answers will apply here too
-    return answer.text if answer.consent_quote else None
+    """The answer's words if a facilitator may read them, else None. The one place this is
+    decided: where the workspace lets facilitators read answers and the member was told so
+    when answering (as exports do), or where the member chose to be quoted anonymously (the
+    drill-down never names anyone). Never words the retention period deleted."""
+    if not answer.text or answer.text_deleted_at is not None:
+        return None
+    if workspace.raw_answers and answer.readable_by_facilitators:
+        return answer.text
+    return answer.text if answer.consent == Consent.QUOTE_ANONYMOUSLY else None
 
 
 def answers_for_pain(

@@ -36,7 +36,7 @@ class DemoMember:
     pain_points: tuple[str, ...]  # ids from DEMO_PAIN_POINTS; empty if it fits none
     support: int  # 1-5, how supported by peers they feel
     wants_match: bool
-    consent_quote: bool
+    consent: str  # counts_only, share_with_matches or quote_anonymously
     responds: str  # "modal", "dm", "skip" or "silent"
 
 
@@ -68,7 +68,7 @@ DEMO_FACILITATOR = DemoMember(
     pain_points=("changing_environment",),
     support=4,
     wants_match=False,
-    consent_quote=False,
+    consent="counts_only",
     responds="silent",
 )
 
@@ -90,7 +90,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding",),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     DemoMember(
@@ -110,7 +110,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=(),
         support=2,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="modal",
     ),
     DemoMember(
@@ -129,7 +129,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     DemoMember(
@@ -148,7 +148,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("time",),
         support=2,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="dm",
     ),
     DemoMember(
@@ -167,7 +167,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("political_will",),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
     ),
     # --- Africa and the Caucasus ----------------------------------------------
@@ -188,7 +188,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=(),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
     ),
     DemoMember(
@@ -208,7 +208,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding", "political_will"),
         support=2,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="modal",
     ),
     DemoMember(
@@ -227,7 +227,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("staff_turnover",),
         support=1,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
     ),
     DemoMember(
@@ -246,7 +246,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("understanding_open_gov",),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     DemoMember(
@@ -265,7 +265,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("staff_turnover", "time"),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="dm",
     ),
     DemoMember(
@@ -284,7 +284,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment", "time"),
         support=3,
         wants_match=False,
-        consent_quote=False,
+        consent="counts_only",
         responds="skip",
     ),
     DemoMember(
@@ -303,7 +303,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=2,
         wants_match=False,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
     ),
     DemoMember(
@@ -322,7 +322,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("time",),
         support=4,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     # --- Europe ---------------------------------------------------------------
@@ -345,7 +345,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding",),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
     ),
     DemoMember(
@@ -364,7 +364,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=(),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     DemoMember(
@@ -383,7 +383,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("understanding_open_gov",),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="dm",
     ),
     DemoMember(
@@ -402,7 +402,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=5,
         wants_match=False,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
     ),
     DemoMember(
@@ -421,7 +421,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("time",),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="skip",
     ),
     # --- Americas -------------------------------------------------------------
@@ -442,7 +442,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=2,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     DemoMember(
@@ -461,7 +461,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("political_will",),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="dm",
     ),
     DemoMember(
@@ -480,7 +480,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding", "staff_turnover"),
         support=2,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
     ),
     DemoMember(
@@ -499,7 +499,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("understanding_open_gov",),
         support=3,
         wants_match=False,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
     ),
     DemoMember(
@@ -519,7 +519,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=(),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
     ),
     DemoMember(
@@ -538,7 +538,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment", "staff_turnover"),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="modal",
     ),
 )

@@ -140,10 +140,7 @@ class Demo:
             "pains": {"type": "multi_static_select", "selected_options": options},
             "support": {"type": "radio_buttons", "selected_option": {"value": str(person.support)}},
             "match": {"type": "checkboxes", "selected_options": yes if person.wants_match else []},
-            "consent": {
-                "type": "checkboxes",
-                "selected_options": yes if person.consent_quote else [],
-            },
+            "consent": {"type": "radio_buttons", "selected_option": {"value": person.consent}},
         }
 
     def reminders(self) -> None:

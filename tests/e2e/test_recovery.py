@@ -13,6 +13,7 @@ from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
+from bot.core.promises import Privacy
 from bot.matching import service as match_service
 from bot.slack import message_metadata
 from standins.harness import LocalSlack
@@ -74,7 +75,10 @@ def _post_as_the_dead_instance(slack: LocalSlack, user_id: str, delivery_id: int
     """What the dead instance got as far as: Slack has the check-in, our database doesn't know."""
     with slack.db.session() as session:
         member = session.exec(select(Member).where(Member.user_id == user_id)).one()
-        text, blocks = checkin_blocks.checkin_message(slack.runtime.texts, member, delivery_id, "Community")
+        privacy = Privacy.of(session.get(Workspace, slack.team_id), slack.runtime.settings)
+        text, blocks = checkin_blocks.checkin_message(
+            slack.runtime.texts, member, delivery_id, "Community", privacy
+        )
     response = slack.client.chat_postMessage(
         channel=user_id, text=text, blocks=blocks, metadata=message_metadata.checkin_metadata(delivery_id)
     )
@@ -183,3 +187,49 @@ def test_stuck_intros_are_settled_with_slack_and_the_round_is_finished(database_
             assert len(intro_messages) == 1
         with slack.db.session() as session:
             assert session.exec(select(MatchRound.status)).one() == MatchRoundStatus.SENT
+
+
+def test_convening_dms_left_half_sent_are_settled_with_slack_and_sent_exactly_once(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    from bot.convenings import deliveries
+    from bot.convenings import service as convenings
+    from storage.models import Convening, ConveningMessage
+
+    slack.command(
+        FACILITATOR, f'convening add "Regional meeting" {(clock.now() + timedelta(days=30)).date()}'
+    )
+    with slack.db.session() as session:
+        convening = session.exec(select(Convening)).one()
+        convenings.plan_invites(session, convening, clock.now())
+        invites = {
+            user: message_id
+            for message_id, user in session.exec(
+                select(ConveningMessage.id, Member.user_id).join(
+                    Member, col(Member.id) == ConveningMessage.member_id
+                )
+            ).all()
+        }
+        # An instance claimed every invitation, then died.
+        for message_id in invites.values():
+            assert deliveries.claim(session, message_id, clock.now())  # type: ignore[arg-type]
+    # It got as far as Slack with the first one.
+    slack.client.chat_postMessage(
+        channel="URECOV001", text="invite", metadata=message_metadata.convening_metadata(invites["URECOV001"])
+    )
+    slack.tick()  # too early to tell: left alone
+    assert all(m.get("text") == "invite" for m in slack.api.messages_to("URECOV001"))
+    clock.advance(timedelta(seconds=RECOVER_AFTER + 1))
+    slack.tick()
+    slack.tick()
+    for user, message_id in invites.items():
+        stamped = [
+            m
+            for m in slack.api.messages_to(user)
+            if message_metadata.matches(m, message_metadata.CONVENING, "message_id", message_id)
+        ]
+        assert len(stamped) == 1, user
+        with slack.db.session() as session:
+            stored = session.get(ConveningMessage, message_id)
+            assert stored is not None and stored.status == DeliveryStatus.SENT
+    assert slack.api.messages_to("URECOV001")[0]["text"] == "invite"  # recovered, not sent again

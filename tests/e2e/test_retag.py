@@ -1,11 +1,13 @@
 """Facilitators correcting tags over signed HTTP: from the `/convene pains` menu of a pain
 point's answers and from App Home's "tags to check"; what wins afterwards; what they may read."""
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlmodel import select
 
+from bot.core.clock import ManualClock
 from bot.core.texts import Texts
 from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, AnswerTag, MachineGuess, PainPoint
@@ -51,9 +53,11 @@ def _dm_round(slack: LocalSlack, answers: dict[str, str]) -> None:
                                        for m in slack.api.messages_to(user)))  # fmt: skip
 
 
-def _form(slack: LocalSlack, user: str, words: str, pains: list[int] = (), consent: bool = False) -> None:
+def _form(
+    slack: LocalSlack, user: str, words: str, pains: list[int] = (), level: str = "counts_only"
+) -> None:
     view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
-    values = _modal_values(words, pain_ids=list(pains), consent=consent)
+    values = _modal_values(words, pain_ids=list(pains), level=level)
     assert slack.events.submit_view(user, view, values).status == 200
 
 
@@ -73,7 +77,7 @@ def test_a_facilitator_retags_an_answer_from_the_pains_drilldown(slack: LocalSla
     _dm_round(slack, {MANILA: BUDGET})
     slack.command(MEXICO, "join")
     slack.command(FACILITATOR, "checkin now")
-    _form(slack, MEXICO, QUOTABLE, consent=True)
+    _form(slack, MEXICO, QUOTABLE, level="quote_anonymously")
     slack.tick()
     ids = _ids(slack)
     private, quotable = _answer(slack, BUDGET), _answer(slack, QUOTABLE)
@@ -82,8 +86,9 @@ def test_a_facilitator_retags_an_answer_from_the_pains_drilldown(slack: LocalSla
     drilldown = _drilldown(slack, FACILITATOR, str(ids["funding"]))
     shown = text_of(drilldown)
     assert "Recent answers: Lack of financial resources" in shown
-    # Words only with their author's consent; the others say how many pain points they carry.
-    assert QUOTABLE in shown and BUDGET not in shown
+    # Words only where their author chose to be quoted anonymously (facilitators cannot read
+    # answers in this workspace); the others say how many pain points they carry. No names.
+    assert QUOTABLE in shown and BUDGET not in shown and "Jorge" not in shown
     assert "(words not shared: 1 pain point tagged)" in shown
     assert "Lack of financial resources (machine," in shown
 
@@ -112,7 +117,7 @@ def test_a_facilitator_retags_from_app_home_what_the_tagger_could_not_tag(slack:
     home = open_home(slack, FACILITATOR)  # Fatima reads French
     shown = text_of(home)
     assert TEXTS.get("home.check_header", "fr") in shown
-    assert TEXTS.get("retag.hidden_none", "fr") in shown  # Maria did not agree to be quoted
+    assert TEXTS.get("retag.hidden_none", "fr") in shown  # counts only: nobody reads Maria's words
     retag_values = [e["value"] for b in home["blocks"] if (e := b.get("accessory"))
                     and e.get("action_id") == "answer_retag"]  # fmt: skip
     assert retag_values == [str(coffee.id)]  # the budget answer was tagged with confidence
@@ -205,3 +210,19 @@ def test_someone_who_is_not_a_facilitator_cannot_retag(slack: LocalSlack) -> Non
     assert refused
     assert _tags(slack, answer.id) == [("funding", "offline")]
     assert _answer(slack, BUDGET).corrected_at is None
+
+
+def test_with_raw_answers_on_the_drilldown_shows_the_words_members_were_told_facilitators_read(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    _dm_round(slack, {MANILA: BUDGET})  # answered while facilitators could not read answers
+    assert "can now read" in text_of(slack.command(FACILITATOR, "setup raw-answers on"))
+    slack.command(MEXICO, "join")
+    clock.advance(timedelta(minutes=2))
+    slack.command(FACILITATOR, "checkin now")  # this check-in tells members facilitators read answers
+    slack.events.dm(MEXICO, QUOTABLE)
+    wait_for(lambda: len([m for m in slack.api.messages_to(MEXICO) if "checkin_details" in str(m)]) == 1)
+    slack.tick()
+    shown = text_of(_drilldown(slack, FACILITATOR, str(_ids(slack)["funding"])))
+    assert QUOTABLE in shown and BUDGET not in shown
+    assert "Jorge" not in shown and "Maria" not in shown

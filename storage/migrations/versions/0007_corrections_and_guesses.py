@@ -6,7 +6,7 @@ every answer it tagged, even where a person's choice wins, so that agreement wit
 own ticks can be measured.
 
 Revision ID: 0007
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-30 09:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import storage.types
 
 revision: str = "0007"
-down_revision: str | None = "0006"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

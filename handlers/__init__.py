@@ -17,6 +17,7 @@ from handlers import (
     match_followups,
     messages,
     profile,
+    retag,
     theme_actions,
 )
 
@@ -33,6 +34,7 @@ def register_all(app: App, runtime: Runtime) -> None:
         home,
         home_settings,
         theme_actions,
+        retag,
         match_commands,
         match_followups,
         convening_commands,

@@ -23,6 +23,8 @@ from bot.members.history import PastMatch, TaggedAnswer, past_exports, past_matc
 from bot.members.service import Member, MemberStatus
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, truncate
+from bot.tagging import blocks as tag_blocks
+from bot.tagging import corrections
 from bot.workspaces import service as workspaces
 from bot.workspaces.authz import is_facilitator
 from bot.workspaces.service import ready_workspace
@@ -95,8 +97,11 @@ def home_view(
         out += settings_blocks(texts, loc, member)
     if is_facilitator(runtime, client, team_id, user_id):
         with runtime.db.session() as session:
-            stats = community_stats(session, ready_workspace(runtime, session, team_id), runtime.clock.now())
+            workspace = ready_workspace(runtime, session, team_id)
+            stats = community_stats(session, workspace, runtime.clock.now())
+            review = corrections.home_review(session, workspace, runtime.clock.now())
         out += _stats(texts, loc, stats)
+        out += tag_blocks.home_section(texts, loc, review.to_check, review.agreement)
     return {"type": "home", "blocks": out}
 
 

@@ -28,17 +28,18 @@ def user_id(body: dict[str, Any]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def action_value(body: dict[str, Any]) -> str:
+def first_action(body: dict[str, Any]) -> dict[str, Any]:
     actions = dig(body, "actions")
     if isinstance(actions, list) and actions and isinstance(actions[0], dict):
-        value = actions[0].get("value")
-        return value if isinstance(value, str) else ""
-    return ""
+        return actions[0]
+    return {}
+
+
+def action_value(body: dict[str, Any]) -> str:
+    value = first_action(body).get("value")
+    return value if isinstance(value, str) else ""
 
 
 def action_id(body: dict[str, Any]) -> str:
-    actions = dig(body, "actions")
-    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
-        value = actions[0].get("action_id")
-        return value if isinstance(value, str) else ""
-    return ""
+    value = first_action(body).get("action_id")
+    return value if isinstance(value, str) else ""

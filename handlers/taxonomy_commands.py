@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
+from bot.tagging import blocks as tag_blocks
 from bot.tagging import taxonomy, themes
 from bot.tagging.taxonomy import PainPoint, PainPointStatus
 from bot.workspaces.service import ready_workspace
@@ -38,6 +39,8 @@ def pains_list(req: CommandRequest) -> None:
         for p in sorted(active, key=lambda p: -counts.get(p.id or 0, 0))
     ] or [req.t("pains.none")]
     out = [blocks.header(header), *blocks.sections_from_lines(lines)]
+    if active:
+        out.append(tag_blocks.pains_picker(req.runtime.texts, active))
     inactive = [p for p in pains if p.status != PainPointStatus.ACTIVE]
     if inactive:
         out.append(

@@ -16,6 +16,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.slack.client import build_web_client
+from bot.tagging.community import CommunityTaggers
 from standins.slack_api import SlackStandIn
 from standins.slack_events import SlackEvents
 from storage.db import Database
@@ -51,8 +52,17 @@ class LocalSlack:
         self.events = SlackEvents(self.server.url, self.signing_secret, self.api)
 
     def tick(self) -> dict[str, Any]:
-        """What the scheduler does every minute, run now (with the runtime's clock)."""
-        return jobs.run_tick(self.runtime)
+        """What the scheduler does every minute, run now (with the runtime's clock). When a
+        tick starts training a community's tagger, the next tick follows once it is trained,
+        as the scheduler's next one would: the answers that waited for it get tagged."""
+        reports = jobs.run_tick(self.runtime)
+        taggers = self.runtime.taggers
+        for _ in range(3):
+            if not isinstance(taggers, CommunityTaggers) or not taggers.busy():
+                break
+            taggers.wait()
+            reports = jobs.run_tick(self.runtime)
+        return reports
 
     def command(self, user_id: str, text: str, channel_id: str = "C0GENERAL") -> dict[str, Any]:
         """Type `/convene <text>` and return the private reply the app sends back."""
@@ -62,10 +72,12 @@ class LocalSlack:
             raise RuntimeError(f"/convene {text} -> HTTP {delivery.status}")
         return wait_for(lambda: self.api.responses(since=before))[0]
 
-    def click_for_view(self, user_id: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    def click_for_view(
+        self, user_id: str, message: dict[str, Any], action_id: str, value: str | None = None
+    ) -> dict[str, Any]:
         """Press a button that opens a modal, and return the modal as Slack stored it."""
         before = len(self.api.open_views())
-        delivery = self.events.click_button_in(user_id, message, action_id)
+        delivery = self.events.click_button_in(user_id, message, action_id, value=value)
         if delivery.status != 200:
             raise RuntimeError(f"{action_id} -> HTTP {delivery.status}")
         return wait_for(lambda: self.api.open_views(since=before))[0]
@@ -73,6 +85,8 @@ class LocalSlack:
     def close(self) -> None:
         # Bolt finishes work after acking: let it, before its Slack goes away.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        if self.runtime.taggers is not None:
+            self.runtime.taggers.close()  # a tagger being trained reads the database
         self.server.stop()
         self.api.stop()
         self.db.dispose()

@@ -96,15 +96,47 @@ class SlackPayloads:
         }
 
     def click_button_in(
-        self, user_id: str, message: dict[str, Any], action_id: str, channel_id: str | None = None
+        self,
+        user_id: str,
+        message: dict[str, Any],
+        action_id: str,
+        channel_id: str | None = None,
+        value: str | None = None,
     ) -> dict[str, Any]:
-        """Press the button with `action_id` found in a message the bot actually posted."""
-        button = find_element(message.get("blocks") or [], action_id)
-        if button is None:
+        """Press the button with `action_id` found in a message the bot actually posted (the
+        one carrying `value`, where several buttons share an action, one per block)."""
+        found = [
+            e
+            for e in find_elements(message.get("blocks") or [], action_id)
+            if value is None or e.get("value") == value
+        ]
+        if not found:
             raise LookupError(f"no button {action_id!r} in that message")
         return self.click(
-            user_id, action_id, button.get("value", ""), message, channel_id or message.get("channel")
+            user_id, action_id, found[0].get("value", ""), message, channel_id or message.get("channel")
         )
+
+    def choose_in(
+        self, user_id: str, message: dict[str, Any], action_id: str, value: str, channel_id: str | None = None
+    ) -> dict[str, Any]:
+        """Pick the option carrying `value` in the menu `action_id` of a message the bot posted."""
+        menu = find_element(message.get("blocks") or [], action_id)
+        if menu is None:
+            raise LookupError(f"no menu {action_id!r} in that message")
+        option = next((o for o in menu.get("options") or [] if o.get("value") == value), None)
+        if option is None:
+            raise LookupError(f"no option {value!r} in the menu {action_id!r}")
+        payload = self.click(user_id, action_id, "", message, channel_id or message.get("channel"))
+        payload["actions"] = [
+            {
+                "action_id": action_id,
+                "block_id": "b",
+                "type": menu.get("type", "static_select"),
+                "selected_option": option,
+                "action_ts": f"{time.time():.6f}",
+            }
+        ]
+        return payload
 
     def submit_view(
         self, user_id: str, view: dict[str, Any], values: dict[str, dict[str, Any]]
@@ -267,10 +299,25 @@ class SlackEvents:
         message: dict[str, Any],
         action_id: str,
         channel_id: str | None = None,
+        value: str | None = None,
         **kwargs: Any,
     ) -> Delivery:
-        """Press the button with `action_id` found in a message the bot actually posted."""
-        payload = self.payloads.click_button_in(user_id, message, action_id, channel_id)
+        """Press the button with `action_id` (and `value`, if given) found in a message the
+        bot actually posted."""
+        payload = self.payloads.click_button_in(user_id, message, action_id, channel_id, value)
+        return self._interactive(payload, **kwargs)
+
+    def choose_in(
+        self,
+        user_id: str,
+        message: dict[str, Any],
+        action_id: str,
+        value: str,
+        channel_id: str | None = None,
+        **kwargs: Any,
+    ) -> Delivery:
+        """Pick an option in a menu of a message the bot actually posted."""
+        payload = self.payloads.choose_in(user_id, message, action_id, value, channel_id)
         return self._interactive(payload, **kwargs)
 
     def submit_view(
@@ -310,11 +357,19 @@ class SlackEvents:
 
 
 def find_element(blocks: list[dict[str, Any]], action_id: str) -> dict[str, Any] | None:
+    found = find_elements(blocks, action_id)
+    return found[0] if found else None
+
+
+def find_elements(blocks: list[dict[str, Any]], action_id: str) -> list[dict[str, Any]]:
+    """Every interactive element with `action_id`, in order (Slack wants an action id unique
+    within a block only, so a message may hold one per block)."""
+    found = []
     for block in blocks:
         for element in block.get("elements") or []:
             if isinstance(element, dict) and element.get("action_id") == action_id:
-                return element
+                found.append(element)
         accessory = block.get("accessory")
         if isinstance(accessory, dict) and accessory.get("action_id") == action_id:
-            return accessory
-    return None
+            found.append(accessory)
+    return found

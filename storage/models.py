@@ -231,13 +231,23 @@ class Answer(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     # When the machine tagger last looked at this answer; None = waiting to be tagged.
     tagged_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    # A facilitator's correction in force: who made it and when. Its pain points are the
+    # answer's `facilitator` tags; none at all is a correction too ("fits no pain point").
+    corrected_by: str | None = Field(default=None, max_length=32)
+    corrected_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class TagSource:
+    """Who chose a tag. A facilitator's correction wins over everything, a member's own
+    selection over the machine's; the machine only tags what no person has chosen for."""
+
     MEMBER = "member"
     OFFLINE = "offline"
     LLM = "llm"
     THEME = "theme"  # the answer was part of an emerging theme a facilitator adopted
+    FACILITATOR = "facilitator"  # a facilitator's correction (Answer.corrected_by/_at)
+    MACHINE = (OFFLINE, LLM)
+    HUMAN = (MEMBER, FACILITATOR)  # the labels the community's tagger learns from
 
 
 class AnswerTag(SQLModel, table=True):
@@ -256,6 +266,22 @@ class AnswerTag(SQLModel, table=True):
     merged_from_id: int | None = Field(
         default=None, sa_column=_fk("painpoint.id", nullable=True, ondelete="SET NULL")
     )
+
+
+class MachineGuess(SQLModel, table=True):
+    """What the machine tagger said of an answer when it last tagged it, kept even where a
+    person's choice wins: it is how agreement with members' own ticks is measured."""
+
+    answer_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("answer.id", ondelete="CASCADE"), primary_key=True)
+    )
+    pain_point_id: int = Field(
+        sa_column=Column(
+            Integer, ForeignKey("painpoint.id", ondelete="CASCADE"), primary_key=True, index=True
+        )
+    )
+    source: str = Field(max_length=16)
+    confidence: float = 0.0
 
 
 class PainPointEvent(SQLModel, table=True):

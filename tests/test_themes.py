@@ -181,3 +181,30 @@ def test_exact_words_never_merge_different_names() -> None:
     assert tokens("Fernandez") != tokens("Fernando")
     assert tokens("Interoperability, INTEROPERABILITY") == ["interoperability", "interoperability"]
     assert tokens("Fernández") == tokens("fernandez")  # accents and case only
+
+
+PORTAL_ATTACK = [
+    "The open data portal was hacked last month and we worry about cybersecurity.",
+    "Hackers atacaron el portal de datos abiertos y nos preocupa la ciberseguridad.",
+    "Le portail de données ouvertes a été piraté, la cybersécurité nous inquiète.",
+]
+ELSEWHERE = [
+    "We need translation of the action plan into indigenous languages.",
+    "Civil society organisations no longer trust the process after last year's plan.",
+]
+
+
+def test_one_theme_gathers_the_same_concern_written_in_english_spanish_and_french(
+    db: Database, clock: ManualClock
+) -> None:
+    from bot.tagging.clustering import cluster
+
+    # Words alone cannot see it: the three answers share almost none.
+    assert cluster(PORTAL_ATTACK + ELSEWHERE, min_size=3) == []
+    factories.workspace(db)
+    ids = factories.answers(db, PORTAL_ATTACK + ELSEWHERE, clock.now(), authors=5)
+    _seen_by_tagger(db, ids, clock)
+    [theme] = _propose(db, clock)
+    with db.session() as session:
+        gathered = sorted(t.answer_id for t in themes_answers(session, theme.id))
+    assert gathered == ids[:3]

@@ -17,6 +17,7 @@ from bot.core.texts import Texts
 from bot.slack.client import build_web_client
 from bot.slack.verification import SignatureCheck
 from bot.tagging import taxonomy
+from bot.tagging.community import CommunityTaggers
 from bot.tagging.factory import build_tagger
 from bot.workspaces.service import add_facilitator, ensure_workspace
 from handlers import register_all
@@ -55,14 +56,16 @@ def build_runtime(
     else:
         single = client or build_web_client(reveal(settings.slack_bot_token), settings.slack_api_base_url)
         client_for = lambda _team_id: single  # noqa: E731  (one workspace, one client)
+    tagger = build_tagger(settings)
     return Runtime(
         settings=settings,
         db=db,
         clock=clock or SystemClock(),
         texts=Texts.load(),
         client_for=client_for,
-        tagger=build_tagger(settings),
+        tagger=tagger,
         installations=installations,
+        taggers=CommunityTaggers(tagger, db),
     )
 
 

@@ -3,6 +3,7 @@ claim on the scheduler lease. Every instance ticks; only the lease holder works
 (`bot.core.leadership`)."""
 
 import logging
+from collections.abc import Sequence
 
 from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import SQLAlchemyError
@@ -23,7 +24,7 @@ from bot.matching import service as match_service
 from bot.members import service as members
 from bot.slack.directory import iter_directory
 from bot.slack.errors import error_code
-from bot.tagging import pipeline, themes
+from bot.tagging import PainPointSpec, Tagger, pipeline, themes
 from bot.workspaces import service as workspaces
 from storage.models import DigestPost, Workspace
 
@@ -31,8 +32,11 @@ log = logging.getLogger("convene.jobs")
 
 
 def release(runtime: Runtime) -> None:
-    """Clean shutdown: hand the lease over at once instead of after its TTL."""
+    """Clean shutdown: hand the lease over at once instead of after its TTL, and let a
+    tagger being trained finish (or not start)."""
     runtime.leadership.lease.release()
+    if runtime.taggers is not None:
+        runtime.taggers.close()
 
 
 def tick(runtime: Runtime) -> None:
@@ -73,6 +77,7 @@ def _tick_workspace(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     # First settle what a dead instance left half-sent, so nothing is sent twice or never.
     recovery.recover_stuck(runtime, team_id)
     report = _checkins(runtime, team_id)
+    _learn(runtime, team_id)
     _tag_answers(runtime, team_id)
     _retention(runtime, team_id)
     _weekly_themes(runtime, team_id)
@@ -99,6 +104,13 @@ def _checkins(runtime: Runtime, team_id: str) -> fanout.FanoutReport:
     return report
 
 
+def _learn(runtime: Runtime, team_id: str) -> None:
+    """Retrain the workspace's tagger in the background if its labels changed: the tick
+    does not wait for it."""
+    if runtime.taggers is not None:
+        runtime.taggers.learn(team_id)
+
+
 def _retention(runtime: Runtime, team_id: str) -> int:
     """Once a day: delete the words of answers older than the workspace's retention period."""
     now = runtime.clock.now()
@@ -112,13 +124,18 @@ def _retention(runtime: Runtime, team_id: str) -> int:
 
 
 def _tag_answers(runtime: Runtime, team_id: str, max_batches: int = 5) -> int:
-    """Tag what was answered since the last tick. A tagger failure leaves the answers
-    untagged for the next tick; it never touches the stored text."""
+    """Tag what was answered since the last tick, with the workspace's own tagger. A tagger
+    failure leaves the answers untagged for the next tick; it never touches the stored text."""
+    taggers = runtime.taggers
+
+    def choose(specs: Sequence[PainPointSpec]) -> Tagger | None:
+        return taggers.tagger_for(team_id, specs) if taggers is not None else runtime.tagger
+
     done = 0
     with runtime.db.session() as session:
         for _ in range(max_batches):
             try:
-                count = pipeline.tag_pending(session, team_id, runtime.tagger, runtime.clock.now())
+                count = pipeline.tag_pending_with(session, team_id, choose, runtime.clock.now())
             except Exception:
                 log.exception("tagging failed for workspace %s; will retry next tick", team_id)
                 session.rollback()

@@ -580,8 +580,10 @@ def _answer_to_edit(
 def _set_member_tags(
     session: Session, answer: Answer, team_id: str, pain_point_ids: list[int], now: datetime
 ) -> None:
-    """The member's own selection replaces earlier member tags; ids from elsewhere (another
-    workspace, retired, forged) are ignored."""
+    """The member's own selection replaces earlier member tags, the machine's, and a
+    facilitator's earlier correction: the latest choice a person made wins. No selection
+    leaves a correction in force and lets the tagger speak otherwise. Ids from elsewhere
+    (another workspace, retired, forged) are ignored."""
     valid = set(
         session.exec(
             select(PainPoint.id).where(
@@ -592,16 +594,17 @@ def _set_member_tags(
         ).all()
     )
     existing = session.exec(select(AnswerTag).where(AnswerTag.answer_id == answer.id)).all()
-    machine = (TagSource.OFFLINE, TagSource.LLM)
+    overridden = (*TagSource.MACHINE, TagSource.FACILITATOR)
     tag: AnswerTag | None  # each existing tag, then each selection's tag if it has one
     for tag in existing:
-        # A selection replaces the machine's guesses too; no selection lets the tagger speak.
-        replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in machine)
+        replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in overridden)
         if tag.pain_point_id not in valid and replaced:
             session.delete(tag)
-    if not valid:
+    if valid:
+        answer.corrected_by, answer.corrected_at = None, None
+    else:
         answer.tagged_at = None  # (re-)tag the text on the next tick
-        session.add(answer)
+    session.add(answer)
     already = {tag.pain_point_id: tag for tag in existing}
     for pain_id in sorted(i for i in valid if i is not None):
         tag = already.get(pain_id)
@@ -616,7 +619,7 @@ def _set_member_tags(
                 )
             )
         else:
-            # The member's own selection always wins over a machine's guess.
+            # The member's own selection wins over a machine's guess and an older correction.
             tag.source, tag.confidence = TagSource.MEMBER, 1.0
             session.add(tag)
 

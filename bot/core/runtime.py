@@ -9,7 +9,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.installations import Installations
 from bot.core.leadership import Leadership, Lease
-from bot.core.tagger import Tagger
+from bot.core.tagger import Tagger, WorkspaceTaggers
 from bot.core.texts import Texts
 from bot.slack.budget import CallBudget
 from storage.db import Database
@@ -27,6 +27,9 @@ class Runtime:
     tagger: Tagger
     # Set when distributed (OAuth): who installed Convene. None with a single bot token.
     installations: Installations | None = None
+    # Each workspace's tagger, taught by its members' ticks and facilitators' corrections.
+    # None: every workspace's answers are tagged by `tagger` as it is.
+    taggers: WorkspaceTaggers | None = None
     # This process's claim on the scheduler lease: every instance ticks, only the holder works.
     leadership: Leadership = field(init=False)
     # Per workspace: what recovery may still ask of conversations.history (bot.app.recovery).

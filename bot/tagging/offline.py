@@ -103,6 +103,24 @@ class OfflineTagger:
     def examples(self) -> list[Example]:
         return list(self._taught.values())
 
+    def taught_copy(self, examples: Iterable[Example]) -> "OfflineTagger":
+        """A tagger like this one that has learned `examples` only. It shares the lexicon, the
+        encoder and the vectors this one already computed (prototype phrases, descriptions),
+        so that a community's own tagger costs the encoding of its own examples only."""
+        copy = OfflineTagger(self.lexicon.lexicon, None, self.prototypes, embedding=self._embedding)
+        copy._encoder = self._encoder
+        copy._vectors = dict(self._vectors)
+        copy.teach(examples)
+        return copy
+
+    def warm(self, taxonomy: Sequence[PainPointSpec]) -> None:
+        """Compute the vectors of what every pain point is known by before any copy is made.
+        Touches only the vector cache, so it is safe while another thread tags."""
+        if self.encoder is None:
+            return
+        texts = [p for spec in taxonomy for p in self.prototypes.phrases.get(spec.slug, ())]
+        self._encode([*texts, *(describe(spec) for spec in taxonomy), *self.prototypes.none])
+
     @property
     def encoder(self) -> Encoder | None:
         if not self._embedding:

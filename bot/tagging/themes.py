@@ -12,12 +12,14 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
 from bot.core.texts import Texts
 from bot.tagging import taxonomy
 from bot.tagging.clustering import Cluster, cluster, suggest_name
+from bot.tagging.embedding import default_encoder
 from storage.models import (
     Answer,
     AnswerTag,
@@ -79,7 +81,7 @@ def propose(
     texts = texts or Texts.load()
     answers = untagged_answers(session, team_id, now - LOOKBACK)
     authors = [a.member_id for a in answers]
-    found = cluster([a.text for a in answers], min_size=MIN_ANSWERS)
+    found = cluster([a.text for a in answers], min_size=MIN_ANSWERS, embeddings=meanings(answers))
     created = []
     for group in found:
         if len({authors[i] for i in group.members}) < MIN_MEMBERS:
@@ -117,6 +119,15 @@ def community_words(group: Cluster, authors: list[int]) -> Cluster:
         keywords=[k for k in group.keywords if shared(k)],
         phrases=[p for p in group.phrases if shared(p)],
     )
+
+
+def meanings(answers: list[Answer]) -> np.ndarray | None:
+    """The answers in the tagger's multilingual embedding, so that a theme can gather answers
+    in several languages; None (words only) where the encoder is not installed."""
+    encoder = default_encoder()
+    if encoder is None or not answers:
+        return None
+    return encoder.encode([a.text for a in answers])
 
 
 def _examples(central: list[Answer], phrases: list[str]) -> list[str]:

@@ -7,7 +7,7 @@ date) or, for manual rounds, from when they started in the community's time zone
 workspace's schedule of send slots, shared by every instance.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0009
 Create Date: 2026-11-28 09:00:00.000000
 """
 

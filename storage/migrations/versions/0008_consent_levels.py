@@ -6,8 +6,8 @@ quote my answer anonymously in the coordinators' digest", so a yes becomes exact
 be quoted by name, so no existing answer becomes `share_with_matches`. The member's default
 converts the same way.
 
-Revision ID: 0009
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27 12:00:00.000000
 """
 
@@ -19,8 +19,8 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0009"
-down_revision: str | None = "0008"
+revision: str = "0008"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

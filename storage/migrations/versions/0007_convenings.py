@@ -4,7 +4,7 @@ Every DM about a convening is a `conveningmessage` row, unique per (convening, m
 and claimed before it is sent, like check-ins. A scheduled check-in in the weeks before a
 convening is marked with it (`checkindelivery.convening_id`), and so are its answers.
 
-Revision ID: 0008
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-11-28 09:00:00.000000
 """
@@ -17,7 +17,7 @@ from alembic import op
 
 import storage.types
 
-revision: str = "0008"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

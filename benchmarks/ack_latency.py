@@ -28,7 +28,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -119,8 +119,7 @@ def run_app(
     client = build_web_client(slack.bot_token, slack.base_url)
     db = Database.from_url(database_url)
     if kind == CONVENE:
-        settings = replace(
-            Settings(),
+        settings = Settings(
             slack_bot_token=slack.bot_token,
             slack_signing_secret=secret,
             slack_api_base_url=slack.base_url,

@@ -182,7 +182,7 @@ def populate(db: Database, members: int, weeks: int, seed: int) -> dict[str, int
                     "source": "modal",
                     "support_score": rnd.choices([None, 1, 2, 3, 4, 5], weights=[15, 8, 17, 25, 22, 13])[0],
                     "wants_match": rnd.random() < 0.4,
-                    "consent_quote": rnd.random() < 0.3,
+                    "consent": "quote_anonymously" if rnd.random() < 0.3 else "counts_only",
                     "dedupe_key": f"bench:{answer_id}",
                     "created_at": at,
                     "updated_at": at,

@@ -1,6 +1,12 @@
-"""LLM requests per 100 answers, and the tags it gives, against the local OpenAI-compatible
-stand-in (its model is a deterministic keyword matcher: this measures the request pattern,
-not a real model's quality).
+"""LLM requests and tokens per 100 answers against the local OpenAI-compatible stand-in,
+without and with the community's labelled answers as few-shot context. The stand-in's model is
+a deterministic keyword matcher, so this measures the request pattern and its size, not a real
+model's quality; tokens are the stand-in's estimate (about 4 characters a token, as OpenAI's
+rule of thumb), from the `usage` of each completion.
+
+The community's examples are the dev set's labelled answers, chosen as `bot.tagging.community`
+chooses them (up to 3 recent ones per pain point, 2 of none, within its budget); the answers
+tagged are the dev set's, repeated up to --answers.
 
 Run: python -m benchmarks.llm_requests [--answers 100]"""
 
@@ -10,7 +16,9 @@ from pathlib import Path
 
 from bot.core.texts import Texts
 from bot.tagging import taxonomy
+from bot.tagging.community import few_shot
 from bot.tagging.evaluation import load_dev_set
+from bot.tagging.learning import Example
 from bot.tagging.llm import LLMTagger
 from bot.tagging.offline import OfflineTagger
 from standins.openai_api import OpenAIStandIn
@@ -25,18 +33,26 @@ def main() -> None:
     rows = load_dev_set(DEV_SET)
     texts = [rows[i % len(rows)].text for i in range(args.answers)]
     specs = taxonomy.seed_specs(Texts.load())
-    with OpenAIStandIn(api_key="sk-bench") as server:
-        tagger = LLMTagger(api_key="sk-bench", base_url=server.base_url, model="gpt-4o-mini",
-                           fallback=OfflineTagger())  # fmt: skip
-        started = time.perf_counter()
-        results = tagger.tag(texts, specs)
-        seconds = time.perf_counter() - started
-        requests = len(server.requests)
-    tagged = sum(1 for tags in results if tags)
-    per_100 = requests * 100 / args.answers
-    print(f"{args.answers} answers -> {requests} LLM requests ({per_100:.1f} per 100 answers)")
-    print(f"  batch size {tagger.batch_size}; {tagged} answers tagged; {seconds:.2f} s (loopback)")
-    print(f"  fallback batches: {tagger.fallback_batches}")
+    labelled = few_shot([Example(r.text, r.labels) for r in reversed(rows)], specs)
+    print(f"{args.answers} answers, batches of 20; few-shot context: {len(labelled)} labelled answers")
+    print("| context | requests / 100 answers | prompt tokens / 100 | completion tokens / 100 | seconds |")
+    print("|---|---|---|---|---|")
+    for label, examples in (("none", ()), ("community's examples", labelled)):
+        with OpenAIStandIn(api_key="sk-bench") as server:
+            base = LLMTagger(api_key="sk-bench", base_url=server.base_url, model="gpt-4o-mini",
+                             fallback=OfflineTagger(embedding=False))  # fmt: skip
+            tagger = base.with_context(fallback=base.fallback, examples=examples)
+            started = time.perf_counter()
+            tagger.tag(texts, specs)
+            seconds = time.perf_counter() - started
+            served = server.usage
+            requests = len(server.requests)
+        assert tagger.usage.prompt_tokens == served["prompt_tokens"]  # the client read the same usage
+        scale = 100 / args.answers
+        print(f"| {label} | {requests * scale:.1f} | {served['prompt_tokens'] * scale:,.0f} | "
+              f"{served['completion_tokens'] * scale:,.0f} | {seconds:.2f} |")  # fmt: skip
+        if tagger.fallback_batches:
+            print(f"  ({tagger.fallback_batches} batches fell back to the offline tagger)")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from handlers import (
     checkin_actions,
     checkin_views,
     commands,
+    convening_commands,
     digest_commands,
     export_command,
     facilitator_commands,
@@ -24,6 +25,7 @@ from handlers import (
     member_commands,
     messages,
     profile,
+    retag,
     taxonomy_commands,
     theme_actions,
     workspace_guard,
@@ -52,7 +54,9 @@ def register_all(app: App, runtime: Runtime) -> None:
         home,
         home_settings,
         theme_actions,
+        retag,
         match_followups,
+        convening_commands,
         installs,
     ):
         module.register(app, runtime)

@@ -13,6 +13,7 @@ from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.members.service import Member
 from bot.tagging import taxonomy
+from bot.workspaces import service as workspaces
 from handlers import request
 from handlers.reader_locale import locale_for
 from handlers.workspace_guard import Caller
@@ -79,9 +80,12 @@ def open_modal(
         answer = checkins.answer_to_edit(session, request.action_value(body), delivery)
         selected = checkins.member_tag_ids(session, answer.id) if answer and answer.id else []
         pains = taxonomy.active_pain_points(session, member.team_id)
+        privacy = workspaces.privacy(session, member.team_id, runtime.settings)
+        ahead_of = checkins.ahead_of(session, delivery)
     view = checkin_blocks.checkin_modal(
-        texts, member, pains, delivery.id or 0, answer, selected,
+        texts, member, pains, delivery.id or 0, privacy, answer, selected,
         details_only=details_only or (answer is not None and len(answer.text) > 3000),
+        ahead_of=ahead_of,
     )  # fmt: skip
     # The trigger id expires 3 s after the click: open the modal before anything slow.
     client.views_open(trigger_id=trigger_id, view=view)

@@ -36,7 +36,7 @@ def submit_checkin(
     except SQLAlchemyError as exc:
         # The database is briefly away: keep the form open with everything typed in it.
         log.warning("check-in form not stored: database unavailable (%s)", type(exc).__name__)
-        view = body.get("view") if isinstance(body.get("view"), dict) else {}
+        view = body["view"] if isinstance(body.get("view"), dict) else {}
         state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
         block = "challenge" if state["has_text_field"] else _first_block_id(view)
         locale = locale_for(runtime, caller.team_id, caller.user_id)
@@ -45,7 +45,7 @@ def submit_checkin(
 
 def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient, caller: Caller) -> None:
     texts = runtime.texts
-    view = body.get("view") if isinstance(body.get("view"), dict) else {}
+    view = body["view"] if isinstance(body.get("view"), dict) else {}
     meta = _metadata(view.get("private_metadata"))
     state = checkin_blocks.read_modal_state(request.dig(view, "state", "values") or {})
     error_block = "challenge" if state["has_text_field"] else _first_block_id(view)
@@ -66,7 +66,8 @@ def _submit(runtime: Runtime, ack: Ack, body: dict[str, Any], client: WebClient,
             pain_point_ids=state["pain_ids"],
             support_score=state["support"],
             wants_match=state["wants_match"],
-            consent_quote=state["consent"],
+            consent=state["consent"],
+            told_readable=meta["readable"],
         )
         try:
             # Stored and committed before we answer Slack: nothing after this can lose it.
@@ -113,7 +114,11 @@ def _metadata(raw: Any) -> dict[str, Any]:
     def as_id(value: Any) -> int | None:
         return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
-    return {"delivery": as_id(data.get("delivery")), "answer": as_id(data.get("answer"))}
+    return {
+        "delivery": as_id(data.get("delivery")),
+        "answer": as_id(data.get("answer")),
+        "readable": data.get("readable") is True,
+    }
 
 
 def _first_block_id(view: dict[str, Any]) -> str:

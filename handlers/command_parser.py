@@ -26,6 +26,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("me", False, "me"),
     CommandSpec("forget-me", False, "forget-me"),
     CommandSpec("setup", True, "setup [#channel]"),
+    CommandSpec("setup raw-answers", True, "setup raw-answers on|off"),
+    CommandSpec("setup retention", True, "setup retention <months>"),
     CommandSpec("checkin", True, 'checkin now | checkin schedule "<cron>"'),
     CommandSpec("checkin now", True, "checkin now"),
     CommandSpec("checkin schedule", True, 'checkin schedule "0 9 * * mon"'),
@@ -44,6 +46,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("members", True, "members"),
     CommandSpec("facilitators add", True, "facilitators add @user"),
     CommandSpec("export", True, "export"),
+    CommandSpec("convening", True, "convening"),
+    CommandSpec("convening add", True, 'convening add "<name>" YYYY-MM-DD [place]'),
+    CommandSpec("convening cancel", True, "convening cancel"),
+    CommandSpec("convening invite", True, "convening invite"),
+    CommandSpec("convening tables", True, "convening tables [size]"),
 )
 _BY_NAME = {spec.name: spec for spec in COMMANDS}
 _LONGEST = max(len(spec.name.split()) for spec in COMMANDS)
@@ -106,6 +113,17 @@ def parse_weeks(args: list[str], default: int, maximum: int) -> int | None:
         return None
     weeks = int(token)
     return weeks if 1 <= weeks <= maximum else None
+
+
+def parse_months(args: list[str], maximum: int) -> int | None:
+    """`12`, `12 months`; None unless a whole number from 1 to `maximum`."""
+    if not args or len(args) > 2 or (len(args) == 2 and args[1].lower() not in ("month", "months")):
+        return None
+    token = args[0].lower().removesuffix("m")
+    if not is_number(token):
+        return None
+    months = int(token)
+    return months if 1 <= months <= maximum else None
 
 
 def parse_user_mention(token: str) -> str | None:

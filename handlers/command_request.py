@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from slack_bolt import Respond
@@ -9,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.core.runtime import Runtime
 from handlers.command_parser import CommandSpec
+from handlers.reader_locale import reader_locale
 
 
 @dataclass
@@ -21,6 +23,11 @@ class CommandRequest:
     channel_id: str | None
     client: WebClient  # that workspace's token
     respond: Respond
+
+    @cached_property
+    def locale(self) -> str | None:
+        """The reader's language: slash commands carry no locale, so it is looked up (once)."""
+        return reader_locale(self.runtime, self.team_id, self.user_id)
 
     def t(self, key: str, locale: str | None = None, **values: object) -> str:
         return self.runtime.texts.get(key, locale, **values)

@@ -23,6 +23,7 @@ from bot.workspaces.authz import is_facilitator
 from bot.workspaces.service import NotServed
 from handlers import command_parser
 from handlers.command_request import CommandHandler, CommandRequest
+from handlers.reader_locale import reader_locale
 from handlers.request import text
 from handlers.workspace_guard import Caller
 
@@ -79,15 +80,14 @@ def run_subcommand(
         respond(text=runtime.texts.get("commands.error"), response_type="ephemeral")
         return
     spec = parsed.spec
-    if spec.facilitator and not is_facilitator(runtime, caller.team_id, caller.user_id):
-        respond(
-            text=runtime.texts.get("commands.not_facilitator", command=spec.name), response_type="ephemeral"
-        )
-        return
     channel_id = body.get("channel_id") if isinstance(body.get("channel_id"), str) else None
     req = CommandRequest(
         runtime, spec, parsed.args, caller.team_id, caller.user_id, channel_id, client, respond
     )
+    # Refusals and errors are answered in the reader's language, like everything else.
+    if spec.facilitator and not is_facilitator(runtime, caller.team_id, caller.user_id):
+        req.reply(req.t("commands.not_facilitator", req.locale, command=spec.name))
+        return
     try:
         handler(req)
     except (NotServed, NotInstalled):
@@ -97,10 +97,10 @@ def run_subcommand(
     except SlackApiError as exc:
         code = error_code(exc)
         log.warning("/convene %s: Slack said %s", spec.name, code)
-        req.reply(runtime.texts.get("commands.slack_error", error=code))
+        req.reply(req.t("commands.slack_error", req.locale, error=code))
     except Exception:
         log.exception("/convene %s failed", spec.name)
-        req.reply(runtime.texts.get("commands.error"))
+        req.reply(req.t("commands.error", req.locale))
 
 
 def unmatched(
@@ -110,27 +110,30 @@ def unmatched(
     *,
     runtime: Runtime,
 ) -> None:
-    """Unreadable, unknown, or in the contract but not built yet."""
+    """Unreadable, unknown, or in the contract but not built yet; said in the reader's
+    language."""
     texts = runtime.texts
+    if caller is None or not caller.user_id:
+        respond(text=texts.get("commands.error"), response_type="ephemeral")
+        return
+    loc = reader_locale(runtime, caller.team_id, caller.user_id)
     if isinstance(parsed, command_parser.Unreadable):
-        reply = texts.get("commands.bad_quotes", error=parsed.error)
+        reply = texts.get("commands.bad_quotes", loc, error=parsed.error)
     elif isinstance(parsed, command_parser.Unknown):
-        reply = _unknown_text(runtime, parsed)
-    elif caller is None or not caller.user_id:
-        reply = texts.get("commands.error")
+        reply = _unknown_text(runtime, parsed, loc)
     elif parsed.spec.facilitator and not is_facilitator(runtime, caller.team_id, caller.user_id):
-        reply = texts.get("commands.not_facilitator", command=parsed.spec.name)
+        reply = texts.get("commands.not_facilitator", loc, command=parsed.spec.name)
     else:
-        reply = texts.get("commands.not_yet", command=parsed.spec.name)
+        reply = texts.get("commands.not_yet", loc, command=parsed.spec.name)
     respond(text=reply, response_type="ephemeral")
 
 
-def _unknown_text(runtime: Runtime, unknown: command_parser.Unknown) -> str:
+def _unknown_text(runtime: Runtime, unknown: command_parser.Unknown, loc: str | None) -> str:
     texts = runtime.texts
     # The member's words go back inside code formatting; strip backticks so they can't break out.
     given = escape(unknown.given.replace("`", "'"))
-    parts = [texts.get("commands.unknown", command=given)]
+    parts = [texts.get("commands.unknown", loc, command=given)]
     if unknown.suggestion:
-        parts.append(texts.get("commands.did_you_mean", suggestion=unknown.suggestion))
-    parts.append(texts.get("commands.see_help"))
+        parts.append(texts.get("commands.did_you_mean", loc, suggestion=unknown.suggestion))
+    parts.append(texts.get("commands.see_help", loc))
     return " ".join(parts)

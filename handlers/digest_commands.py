@@ -44,6 +44,11 @@ def digest_post(req: CommandRequest) -> None:
         req.reply(req.t("digest.no_channel"))
     elif report.already:
         req.reply(req.t("digest.already_posted", week=report.week, channel=report.channel))
+    elif report.blocked:
+        problem = req.t(
+            f"channel.{report.error}", channel=report.channel, retry=req.t("channel.retry_digest")
+        )
+        req.reply(req.t("digest.blocked", week=report.week, problem=problem))
     elif report.error:
         req.reply(req.t("commands.slack_error", error=escape(report.error)))
     else:
@@ -63,5 +68,10 @@ def agenda_draft(req: CommandRequest) -> None:
         req.reply(req.t("agenda.header"), agenda.agenda_blocks(req.runtime.texts, draft))
         req.reply(req.t("digest.no_channel"))
         return
-    publish.post_agenda(req.runtime, req.team_id, channel, draft)
+    problem = publish.post_agenda(req.runtime, req.team_id, channel, draft)
+    if problem is not None:
+        # Retrying cannot fix these: say what will.
+        why = req.t(f"channel.{problem}", channel=channel, retry=req.t("channel.retry_agenda"))
+        req.reply(req.t("agenda.blocked", problem=why))
+        return
     req.reply(req.t("agenda.posted", channel=channel))

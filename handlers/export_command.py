@@ -1,4 +1,5 @@
-"""`/convene export`: the CSV files, sent privately to the facilitator who asked."""
+"""`/convene export`: the CSV files, sent privately to the facilitator who asked (never to a
+channel), then recorded so each member sees that their answers were exported and by whom."""
 
 from slack_bolt import App
 
@@ -14,7 +15,10 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def export(req: CommandRequest) -> None:
-    with req.runtime.db.session() as session:
-        ready_workspace(req.runtime, session, req.team_id)
-    count = send_to_facilitator(req.runtime.db, req.client, req.team_id, req.user_id, req.t("export.comment"))
+    runtime = req.runtime
+    with runtime.db.session() as session:
+        ready_workspace(runtime, session, req.team_id)
+    count = send_to_facilitator(
+        runtime.db, req.client, req.team_id, req.user_id, runtime.texts, runtime.clock
+    )
     req.reply(req.t("export.sent", count=count))

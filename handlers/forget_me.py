@@ -48,4 +48,4 @@ def confirm(
         text = runtime.texts.get("me.not_member", locale_for(runtime, caller.team_id, caller.user_id))
         respond(text=text, replace_original=True)
         return
-    respond(text=runtime.texts.get("forget.done", loc, answers=count), replace_original=True)
+    respond(text=runtime.texts.count("forget.done", count, loc), replace_original=True)

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 
 from bot.core import schedule
+from bot.core.promises import Consent, Privacy, Promises
 from bot.core.runtime import Runtime
 from bot.matching import service as match_service
 from bot.members import blocks as member_blocks
@@ -40,7 +41,7 @@ def register(app: App, runtime: Runtime) -> None:
     app.action(member_blocks.FREQUENCY)(partial(on_setting, runtime=runtime, change=frequency))
     app.action(member_blocks.MATCHING)(partial(on_setting, runtime=runtime, change=matching))
     app.action(member_blocks.LANGUAGE)(partial(on_setting, runtime=runtime, change=language))
-    app.action(member_blocks.QUOTE_CONSENT)(partial(on_setting, runtime=runtime, change=quote_consent))
+    app.action(member_blocks.CONSENT_DEFAULT)(partial(on_setting, runtime=runtime, change=consent_default))
     app.action(member_blocks.JOIN)(partial(join, runtime=runtime))
 
 
@@ -107,13 +108,15 @@ def language(runtime: Runtime, session: Any, member: Member, action: dict[str, A
     return texts.get("home.notice_language", loc, language=label)
 
 
-def quote_consent(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
-    enabled = action.get("value") == "on"
-    withdrawn = member_settings.set_quote_consent(session, member, enabled, runtime.clock.now())
+def consent_default(runtime: Runtime, session: Any, member: Member, action: dict[str, Any]) -> str | None:
+    texts = runtime.texts
+    level = _selected(action)
+    withdrawn = member_settings.set_consent_default(session, member, level, runtime.clock.now())
     loc = members.language_of(member)
-    if enabled:
-        return runtime.texts.get("home.notice_quote_on", loc)
-    return runtime.texts.get("home.notice_quote_off", loc, count=withdrawn)
+    label = Promises(texts, loc, Privacy()).label(level)
+    if level == Consent.COUNTS_ONLY:
+        return texts.count("home.notice_consent_withdrawn", withdrawn, loc, level=label)
+    return texts.get("home.notice_consent", loc, level=label)
 
 
 def join(ack: Ack, client: WebClient, caller: Caller | None, *, runtime: Runtime) -> None:

@@ -57,7 +57,8 @@ def process_once(
 def _log_retry(req: BoltRequest, key: str | None) -> None:
     # Header names and values only: the payload carries members' words.
     retry_num = _header(req, "x-slack-retry-num")
-    if retry_num is not None:
+    # Socket Mode marks every first delivery `retry_attempt: 0`: only a positive count is a retry.
+    if retry_num is not None and retry_num != "0":
         reason = _header(req, "x-slack-retry-reason") or "unknown"
         log.info("Slack retry #%s (%s) of %s", retry_num, reason, key or "a request without an id")
 

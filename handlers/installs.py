@@ -24,6 +24,6 @@ def uninstalled(caller: Caller | None, *, runtime: Runtime) -> None:
 
 def tokens_revoked(event: dict[str, Any], caller: Caller | None, *, runtime: Runtime) -> None:
     # Convene holds only bot tokens; once the bot's is revoked it cannot reach anyone.
-    tokens = event.get("tokens") if isinstance(event.get("tokens"), dict) else {}
+    tokens = event["tokens"] if isinstance(event.get("tokens"), dict) else {}
     if tokens.get("bot") and caller is not None:
         workspaces.uninstall(runtime, caller.team_id, "tokens_revoked")

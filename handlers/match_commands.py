@@ -48,6 +48,9 @@ def match_run(req: CommandRequest) -> None:
     if report.already_sent:
         req.reply(req.t("match.already_sent", week=report.week))
         return
+    if report.nobody:
+        req.reply(req.t("match.nobody", week=report.week))
+        return
     failed = req.t("match.sent_failed", count=report.failed) if report.failed else ""
     req.reply(req.t("match.sent", groups=report.groups, people=report.people, failed=failed))
 

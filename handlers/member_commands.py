@@ -2,10 +2,13 @@
 
 from slack_bolt import App
 
+from bot.core.promises import Promises
 from bot.core.runtime import Runtime
 from bot.members import blocks as member_blocks
 from bot.members import service as members
+from bot.members.history import past_exports
 from bot.slack.mrkdwn import escape
+from bot.workspaces import service as workspaces
 from bot.workspaces.authz import is_facilitator, lookup_profile
 from bot.workspaces.service import ready_workspace
 from handlers import command_parser
@@ -27,11 +30,14 @@ def register(app: App, runtime: Runtime) -> None:
 
 
 def help_(req: CommandRequest) -> None:
+    loc = req.locale
     with req.runtime.db.session() as session:
         ws = ready_workspace(req.runtime, session, req.team_id)
-    community = escape(ws.name) if ws.name else req.t("common.community")
+        privacy = workspaces.privacy(session, req.team_id, req.runtime.settings)
+    community = escape(ws.name) if ws.name else req.t("common.community", loc)
     facilitator = is_facilitator(req.runtime, req.team_id, req.user_id)
-    title, out = member_blocks.help_blocks(req.runtime.texts, community, facilitator)
+    promises = Promises(req.runtime.texts, loc, privacy)
+    title, out = member_blocks.help_blocks(req.runtime.texts, loc, community, promises, facilitator)
     req.reply(title, out)
 
 
@@ -94,8 +100,11 @@ def me(req: CommandRequest) -> None:
         if member is not None:
             stored = members.footprint(session, member)
             latest = members.recent_answers(session, member, limit=1)
+            exports = past_exports(session, member, limit=20)
+            privacy = workspaces.privacy(session, req.team_id, req.runtime.settings)
     if member is None:
         _not_member(req, "me.not_member")
         return
-    title, out = member_blocks.me_blocks(req.runtime.texts, member, stored, latest)
+    promises = Promises(req.runtime.texts, members.language_of(member), privacy)
+    title, out = member_blocks.me_blocks(req.runtime.texts, member, stored, latest, promises, exports)
     req.reply(title, out)

@@ -13,6 +13,7 @@ from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
 from bot.core.runtime import Runtime
 from bot.members import service as members
+from bot.workspaces import service as workspaces
 from handlers.reader_locale import locale_for
 from handlers.workspace_guard import Caller
 
@@ -96,15 +97,11 @@ def _store_and_confirm(
                 texts.get(key, members.language_of(member), length=f"{exc.length:,}", limit=limit),
             )
             return
+        privacy = workspaces.privacy(session, team_id, runtime.settings)
     if answer is None:
         return  # Slack re-delivered a message we already stored and acknowledged
     reply, blocks = checkin_blocks.dm_saved_message(
-        texts,
-        member,
-        delivery.id or 0,
-        answer.id or 0,
-        len(answer.text),
-        long=len(answer.text) > LONG_ANSWER,
+        texts, member, answer, long=len(answer.text) > LONG_ANSWER, privacy=privacy
     )
     _say(client, channel, reply, blocks)
     if delivery.channel_id and delivery.message_ts:

@@ -30,3 +30,8 @@ def first_action(body: dict[str, Any]) -> dict[str, Any]:
 
 def text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def action_id(body: dict[str, Any]) -> str:
+    value = first_action(body).get("action_id")
+    return value if isinstance(value, str) else ""

@@ -37,7 +37,7 @@ def decide(
     with runtime.db.session() as session:
         if adopt:
             try:
-                adopted = themes.adopt(session, team_id, int(value), user_id, now)
+                adopted = themes.adopt(session, team_id, int(value), user_id, now, runtime.texts)
             except taxonomy.TaxonomyError as error:
                 values = {k: escape(str(v)) for k, v in error.values.items()}
                 respond(text=texts.get(error.key, **values), replace_original=False)

@@ -68,7 +68,8 @@ def check_workspace(
     problem = workspace_fields.disagreement(body, team_id, enterprise_id)
     if problem is not None:
         return _refuse(runtime, body, context, problem.fields, guest=problem.guest)
-    user_id = context.user_id or ""
+    # Read untyped: Bolt copies it from the payload as it came, which may be anything.
+    user_id: object = context.get("user_id") or ""
     if not isinstance(user_id, str):  # a person named by something other than an id
         return _refuse(runtime, body, context, ("user",), guest=False)
     if user_id and user_id != context.bot_user_id:

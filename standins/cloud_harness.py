@@ -4,9 +4,11 @@ serve` serves it, and a browser that walks through the install flow."""
 
 import http.client
 import secrets
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+from pydantic import SecretStr
 
 from bot.app import jobs
 from bot.app.composition import build_distributed_app, build_runtime
@@ -70,14 +72,15 @@ class CloudSlack:
     ) -> None:
         self.cloud = SlackCloud().start()
         self.signing_secret = secrets.token_hex(16)
-        self.settings = replace(
-            settings or Settings(),
-            slack_bot_token=None,
-            slack_client_id=self.cloud.client_id,
-            slack_client_secret=self.cloud.client_secret,
-            slack_signing_secret=self.signing_secret,
-            slack_api_base_url=self.cloud.base_url,
-            database_url=database_url,
+        self.settings = (settings or Settings()).model_copy(
+            update={
+                "slack_bot_token": None,
+                "slack_client_id": self.cloud.client_id,
+                "slack_client_secret": SecretStr(self.cloud.client_secret),
+                "slack_signing_secret": SecretStr(self.signing_secret),
+                "slack_api_base_url": self.cloud.base_url,
+                "database_url": database_url,
+            }
         )
         self.db = Database.from_url(database_url)
         self.runtime: Runtime = build_runtime(self.settings, clock=clock, db=self.db)

@@ -7,8 +7,9 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import replace
 from typing import Any
+
+from pydantic import SecretStr
 
 from bot.app import jobs
 from bot.app.composition import LISTENER_THREADS, bootstrap_workspace, build_bolt_app, build_runtime
@@ -17,6 +18,7 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.runtime import Runtime
 from bot.slack.client import build_web_client
+from bot.tagging.community import CommunityTaggers
 from standins.slack_api import SlackStandIn
 from standins.slack_events import SlackEvents
 from storage.db import Database
@@ -65,14 +67,15 @@ class LocalSlack:
         self.api = SlackStandIn(latency=latency, team_name=team_name, clock=slack_clock).start()
         self.signing_secret = secrets.token_hex(16)
         base = settings or Settings()
-        self.settings = replace(
-            base,
-            slack_bot_token=self.api.bot_token,
-            slack_signing_secret=self.signing_secret,
-            slack_api_base_url=self.api.base_url,
-            database_url=database_url,
+        self.settings = base.model_copy(
+            update={
+                "slack_bot_token": SecretStr(self.api.bot_token),
+                "slack_signing_secret": SecretStr(self.signing_secret),
+                "slack_api_base_url": self.api.base_url,
+                "database_url": database_url,
+            }
         )
-        self.client = build_web_client(self.settings.slack_bot_token, self.settings.slack_api_base_url)
+        self.client = build_web_client(self.api.bot_token, self.settings.slack_api_base_url)
         self.db = Database.from_url(database_url)
         self.runtime: Runtime = build_runtime(self.settings, client=self.client, clock=clock, db=self.db)
         self.team_id = bootstrap_workspace(self.runtime, self.client)
@@ -88,8 +91,17 @@ class LocalSlack:
         self.listeners.settle()
 
     def tick(self) -> dict[str, Any]:
-        """What the scheduler does every minute, run now (with the runtime's clock)."""
-        return jobs.run_tick(self.runtime)
+        """What the scheduler does every minute, run now (with the runtime's clock). When a
+        tick starts training a community's tagger, the next tick follows once it is trained,
+        as the scheduler's next one would: the answers that waited for it get tagged."""
+        reports = jobs.run_tick(self.runtime)
+        taggers = self.runtime.taggers
+        for _ in range(3):
+            if not isinstance(taggers, CommunityTaggers) or not taggers.busy():
+                break
+            taggers.wait()
+            reports = jobs.run_tick(self.runtime)
+        return reports
 
     def command(self, user_id: str, text: str, channel_id: str = "C0GENERAL") -> dict[str, Any]:
         """Type `/convene <text>` and return the private reply the app sends back."""
@@ -97,19 +109,23 @@ class LocalSlack:
         delivery = self.events.command(user_id, text, channel_id=channel_id)
         if delivery.status != 200:
             raise RuntimeError(f"/convene {text} -> HTTP {delivery.status}")
-        return wait_for(lambda: self.api.responses()[before:])[0]
+        return wait_for(lambda: self.api.responses(since=before))[0]
 
-    def click_for_view(self, user_id: str, message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    def click_for_view(
+        self, user_id: str, message: dict[str, Any], action_id: str, value: str | None = None
+    ) -> dict[str, Any]:
         """Press a button that opens a modal, and return the modal as Slack stored it."""
         before = len(self.api.open_views())
-        delivery = self.events.click_button_in(user_id, message, action_id)
+        delivery = self.events.click_button_in(user_id, message, action_id, value=value)
         if delivery.status != 200:
             raise RuntimeError(f"{action_id} -> HTTP {delivery.status}")
-        return wait_for(lambda: self.api.open_views()[before:])[0]
+        return wait_for(lambda: self.api.open_views(since=before))[0]
 
     def close(self) -> None:
         # Bolt finishes work after acking: let it, before its Slack goes away.
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        if self.runtime.taggers is not None:
+            self.runtime.taggers.close()  # a tagger being trained reads the database
         self.server.stop()
         self.api.stop()
         self.db.dispose()
@@ -121,8 +137,9 @@ class LocalSlack:
         self.close()
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
-    """Bolt acks first and works after, like in production; callers wait for the work."""
+def wait_for(predicate: Callable[[], Any], timeout: float = 30.0, interval: float = 0.01) -> Any:
+    """Bolt acks first and works after, like in production; callers wait for the work. The
+    generous timeout only matters when something is broken: a loaded machine must not fail it."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()

@@ -337,10 +337,12 @@ class OpenAIStandIn:
         self.models = models
         self._lock = threading.RLock()
         self._stopping = threading.Event()
+        self.delaying = 0  # requests held by delay_next() right now: a client that timed out left them
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._requests: list[dict[str, Any]] = []
         self._faults: deque[_Fault] = deque()
+        self._tokens = {"prompt_tokens": 0, "completion_tokens": 0}
 
     # ----------------------------------------------------------------- lifecycle
 
@@ -386,11 +388,18 @@ class OpenAIStandIn:
         with self._lock:
             return copy.deepcopy(self._requests)
 
+    @property
+    def usage(self) -> dict[str, int]:
+        """Tokens of every completion served (as its `usage` said), and their total."""
+        with self._lock:
+            return {**self._tokens, "total_tokens": sum(self._tokens.values())}
+
     def reset(self) -> None:
-        """Forget recorded requests and queued faults."""
+        """Forget recorded requests, counted tokens and queued faults."""
         with self._lock:
             self._requests.clear()
             self._faults.clear()
+            self._tokens = {"prompt_tokens": 0, "completion_tokens": 0}
 
     # --------------------------------------------------------------------- faults
 
@@ -482,7 +491,11 @@ class OpenAIStandIn:
         if fault is not None and fault.kind == "fail":
             raise _failure(fault)
         if fault is not None and fault.kind == "delay":
+            with self._lock:
+                self.delaying += 1
             self._stopping.wait(fault.seconds)
+            with self._lock:
+                self.delaying -= 1
         if not isinstance(request, dict):
             raise _bad_request("The request body must be a JSON object.", None)
         model = _validate(request, self.models)
@@ -497,6 +510,9 @@ class OpenAIStandIn:
             content = self.responder(copy.deepcopy(request))
         prompt_tokens = _estimate_tokens(json.dumps(request.get("messages"), ensure_ascii=False))
         completion_tokens = _estimate_tokens(content or refusal or "")
+        with self._lock:
+            self._tokens["prompt_tokens"] += prompt_tokens
+            self._tokens["completion_tokens"] += completion_tokens
         completion = {
             "id": "chatcmpl-" + secrets.token_hex(12),
             "object": "chat.completion",
@@ -762,10 +778,11 @@ def _message_text(message: dict[str, Any]) -> str:
 
 def _answers_in(messages: list[dict[str, Any]]) -> list[tuple[int, str]]:
     """(index, text) of the answers in the user messages: the first JSON array of objects with
-    a "text" key, else each user message as one answer."""
+    a "text" key in the last user message that has one (earlier exchanges are worked examples),
+    else each user message as one answer."""
     texts = [_message_text(m) for m in messages if isinstance(m, dict) and m.get("role") == "user"]
     decoder = json.JSONDecoder()
-    for text in texts:
+    for text in reversed(texts):
         for match in re.finditer(r"\[", text):
             try:
                 value, _ = decoder.raw_decode(text, match.start())

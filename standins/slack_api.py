@@ -54,8 +54,15 @@ USERS_LIST_MAX_PAGE = 200  # Slack's recommended (and here enforced) page size c
 HISTORY_DEFAULT_PAGE = 100  # conversations.history's default and maximum `limit`
 HISTORY_MAX_PAGE = 999
 MAX_ATTACHMENTS = 100
+# Slack refuses a message whose blocks hold too much text in all (`msg_blocks_too_long`), even
+# when each block is within its own limit; its threshold is undocumented and was observed near
+# 13,000 characters. The stand-in refuses past 12,000 characters of text across the blocks.
+MAX_BLOCKS_TEXT = 12_000
 RATE_WINDOW_SECONDS = 60.0
 SLACKBOT_USER_ID = "USLACKBOT"
+
+# Methods only an app-level token (xapp-) may call.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 # Arguments that slack_sdk sends as JSON strings inside form bodies.
 _JSON_ARGUMENTS = ("blocks", "attachments", "view", "files", "users", "metadata")
@@ -148,6 +155,8 @@ class _Conversation:
     members: set[str] | None = None  # None: everyone in the workspace
     bot_is_member: bool = True
     messages: list[dict[str, Any]] = field(default_factory=list)
+    is_private: bool = False  # a private channel the bot is not in does not exist for it
+    archived: bool = False
 
     def has_member(self, user_id: str) -> bool:
         return self.members is None or user_id in self.members
@@ -328,6 +337,15 @@ def _message_metadata(params: Mapping[str, Any]) -> dict[str, Any] | None:
     return {"event_type": metadata["event_type"], "event_payload": copy.deepcopy(metadata["event_payload"])}
 
 
+def _text_length(node: object) -> int:
+    """Characters of text anywhere in a block structure."""
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else _text_length(v) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(_text_length(item) for item in node)
+    return 0
+
+
 def _encode_cursor(offset: int) -> str:
     return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
 
@@ -364,7 +382,10 @@ class SlackStandIn:
         latency: float = 0.0,
         bot_name: str = "convene",
         clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        # How the simulated latency is waited out (a test may record it instead).
+        self._sleep = sleep
         # Slack's clock, as epoch seconds: message ts values follow it. Tests that simulate
         # time give Slack the same clock as the app, as real Slack and a synced server share.
         self._clock = clock
@@ -383,6 +404,12 @@ class SlackStandIn:
         self.trigger_ttl_seconds = 3.0
 
         self._lock = threading.RLock()
+        # hold_calls(): API calls wait at this gate until release_calls(), so a test can
+        # check what an app does while Slack has not answered (e.g. that it acked already).
+        self._gate = threading.Condition()
+        self._gate_open = True
+        self._gated: frozenset[str] | None = None  # the methods held; None: every method
+        self._held = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._sequence = 0
@@ -407,6 +434,10 @@ class SlackStandIn:
         self._rate_limits: dict[str, tuple[int, float, int | None]] = {}
         self._bucket_due: dict[tuple[str, str], float] = {}  # when a burst-allowing bucket is full again
         self._windows: dict[tuple[str, str], deque[float]] = {}
+        # Socket Mode (see slack_socket_mode): the app-level token and where connections go.
+        self._app_token: str | None = None
+        self._socket_mode_url: Callable[[], str] | None = None
+        self._history_page_limit = HISTORY_MAX_PAGE
 
         self._methods: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "auth.test": self._auth_test,
@@ -414,6 +445,7 @@ class SlackStandIn:
             "users.list": self._users_list,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
+            "conversations.info": self._conversations_info,
             "chat.postMessage": self._chat_post_message,
             "chat.update": self._chat_update,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -423,6 +455,7 @@ class SlackStandIn:
             "views.publish": self._views_publish,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "apps.connections.open": self._apps_connections_open,
         }
         # Slack lists its own bot user and Slackbot in users.list; callers must filter both.
         self.add_user(bot_user_id, name=bot_name, is_bot=True)
@@ -441,6 +474,7 @@ class SlackStandIn:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
+        self.release_calls()  # a call still held must not outlive the server
         shut_down(server, thread)
         self._server, self._thread = None, None
 
@@ -573,8 +607,11 @@ class SlackStandIn:
         name: str,
         members: list[str] | None = None,
         bot_is_member: bool = True,
+        is_private: bool = False,
+        archived: bool = False,
     ) -> None:
-        """Add (or reconfigure) a channel. members=None means everyone is in it."""
+        """Add (or reconfigure: inviting the bot, archiving) a channel, keeping its messages.
+        members=None means everyone is in it."""
         with self._lock:
             existing = self._conversations.get(channel_id)
             messages = existing.messages if existing else []
@@ -585,6 +622,8 @@ class SlackStandIn:
                 set(members) if members is not None else None,
                 bot_is_member,
                 messages,
+                is_private,
+                archived,
             )
 
     def add_message(self, channel: str, *, user: str, text: str, thread_ts: str | None = None) -> str:
@@ -661,6 +700,45 @@ class SlackStandIn:
             for key in [k for k in self._bucket_due if k[0] == method]:
                 del self._bucket_due[key]
 
+    def attach_socket_mode(self, app_token: str, connection_url: Callable[[], str]) -> None:
+        """Accept `app_token` for apps.connections.open, which answers with
+        `connection_url()` (a `SlackSocketMode` attaches itself when it starts)."""
+        with self._lock:
+            self._app_token, self._socket_mode_url = app_token, connection_url
+
+    def hold_calls(self, *methods: str) -> None:
+        """Every call of `methods` (of any method if none given) from now on waits,
+        unanswered, until release_calls()."""
+        with self._gate:
+            self._gate_open = False
+            self._gated = frozenset(methods) or None
+
+    def release_calls(self) -> None:
+        with self._gate:
+            self._gate_open = True
+            self._gate.notify_all()
+
+    def wait_for_held_calls(self, count: int, timeout: float = 10.0) -> int:
+        """Block until at least `count` calls are waiting at the gate at once; returns how many."""
+        with self._gate:
+            if not self._gate.wait_for(lambda: self._held >= count, timeout):
+                raise TimeoutError(f"{self._held} calls held, not {count}")
+            return self._held
+
+    def limit_history_as_for_unlisted_apps(
+        self, *, calls: int = 1, window_seconds: float = RATE_WINDOW_SECONDS, page: int = 15
+    ) -> None:
+        """conversations.history as Slack limits it for apps not in the Slack Marketplace
+        (new installs since 2025-05-29, existing ones from 2026-03-03): one call a minute
+        per workspace, at most 15 messages a page. Tests may shorten the window."""
+        if calls < 1 or window_seconds <= 0 or page < 1:
+            raise ValueError("calls and page must be >= 1, window_seconds > 0")
+        with self._lock:
+            self._rate_limits["conversations.history"] = (calls, window_seconds, None)
+            self._history_page_limit = page
+            for key in [k for k in self._windows if k[0] == "conversations.history"]:
+                del self._windows[key]
+
     # ---------------------------------------------------------------- inspection
 
     def calls_to(self, method: str) -> list[Call]:
@@ -683,19 +761,21 @@ class SlackStandIn:
         with self._lock:
             return copy.deepcopy([m for m in self._ephemeral if m["user"] == user_id])
 
-    def responses(self) -> list[dict[str, Any]]:
-        """Bodies POSTed to response_urls, in order, each with its "url"."""
+    def responses(self, since: int = 0) -> list[dict[str, Any]]:
+        """Bodies POSTed to response_urls, in order, each with its "url"; from the `since`-th on
+        (a caller waiting for a new one then copies only what is new)."""
         with self._lock:
-            return copy.deepcopy(self._responses)
+            return copy.deepcopy(self._responses[since:])
 
     def published_home(self, user_id: str) -> dict[str, Any] | None:
         with self._lock:
             return copy.deepcopy(self._home.get(user_id))
 
-    def open_views(self) -> list[dict[str, Any]]:
-        """Modals opened or pushed, in order, each in its latest (updated) form."""
+    def open_views(self, since: int = 0) -> list[dict[str, Any]]:
+        """Modals opened or pushed, in order, each in its latest (updated) form; from the
+        `since`-th on."""
         with self._lock:
-            return copy.deepcopy(list(self._views.values()))
+            return copy.deepcopy(list(self._views.values())[since:])
 
     def uploaded_files(self) -> list[dict[str, Any]]:
         with self._lock:
@@ -715,10 +795,16 @@ class SlackStandIn:
         return _text_reply(404, "not_found")
 
     def _serve_api(self, method: str, query: str, headers: _Headers, body: bytes) -> _Reply:
+        with self._gate:
+            if not self._gate_open and (self._gated is None or method in self._gated):
+                self._held += 1
+                self._gate.notify_all()
+                self._gate.wait_for(lambda: self._gate_open)
+                self._held -= 1
         received = time.time()
         delay = self._latency + (random.uniform(0.0, self.jitter) if self.jitter else 0.0)
         if delay:
-            time.sleep(delay)
+            self._sleep(delay)
         params: dict[str, Any] = {}
         token: str | None = None
         malformed: _ApiError | None = None
@@ -734,7 +820,7 @@ class SlackStandIn:
                     raise _ApiError("unknown_method")
                 if malformed is not None:
                     raise malformed
-                self._authenticate(token)
+                self._authenticate(token, app_level=method in _APP_TOKEN_METHODS)
                 self._admit(method, token or "")
                 response = handler(params)
             except _ApiError as exc:
@@ -746,11 +832,17 @@ class SlackStandIn:
             self.calls.append(Call(method, params, status, copy.deepcopy(response), received))
         return _json_reply(status, response, reply_headers)
 
-    def _authenticate(self, token: str | None) -> None:
+    def _authenticate(self, token: str | None, *, app_level: bool = False) -> None:
         if not token:
             raise _ApiError("not_authed")
-        if not secrets.compare_digest(token.encode(), self._bot_token.encode()):
+        is_bot = secrets.compare_digest(token.encode(), self._bot_token.encode())
+        app_token = self._app_token
+        is_app = app_token is not None and secrets.compare_digest(token.encode(), app_token.encode())
+        if not is_bot and not is_app:
             raise _ApiError("invalid_auth")
+        # Slack keeps the two kinds apart: app-level tokens open connections and do nothing else.
+        if is_app != app_level:
+            raise _ApiError("not_allowed_token_type")
 
     def _admit(self, method: str, token: str) -> None:
         """Apply injected faults, then the per-token sliding-window rate limit."""
@@ -821,8 +913,10 @@ class SlackStandIn:
                 (c for c in self._conversations.values() if c.kind == "channel" and c.name == wanted),
                 None,
             )
-        if conversation is None:
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
             raise _ApiError("channel_not_found")
+        if conversation.archived:
+            raise _ApiError("is_archived")
         if not conversation.bot_is_member:
             raise _ApiError("not_in_channel")
         return conversation
@@ -852,6 +946,8 @@ class SlackStandIn:
                     errors=problems,
                     response_metadata={"messages": [f"[ERROR] {p}" for p in problems]},
                 )
+            if _text_length(blocks) > MAX_BLOCKS_TEXT:
+                raise _ApiError("msg_blocks_too_long")
         if attachments is not None:
             if not isinstance(attachments, list):
                 raise _ApiError("invalid_attachments")
@@ -921,6 +1017,11 @@ class SlackStandIn:
         return obj
 
     # ------------------------------------------------------------ users & auth
+
+    def _apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self._socket_mode_url is None:
+            raise _ApiError("invalid_auth")  # unreachable: no app token is accepted without it
+        return {"ok": True, "url": self._socket_mode_url()}
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -1011,6 +1112,28 @@ class SlackStandIn:
             response.update(no_op=True, already_open=True)
         return response
 
+    def _conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A conversation as the bot sees it: whether it is in it, whether it is archived.
+        A private channel the bot is not in is `channel_not_found`, as in Slack."""
+        conversation = self._conversations.get(_arg(params, "channel") or "")
+        if conversation is None or (conversation.is_private and not conversation.bot_is_member):
+            raise _ApiError("channel_not_found")
+        kind = conversation.kind
+        return {
+            "ok": True,
+            "channel": {
+                "id": conversation.id,
+                "name": conversation.name,
+                "is_channel": kind == "channel" and not conversation.is_private,
+                "is_group": kind == "channel" and conversation.is_private,
+                "is_im": kind == "im",
+                "is_mpim": kind == "mpim",
+                "is_private": conversation.is_private or kind != "channel",
+                "is_archived": conversation.archived,
+                "is_member": conversation.bot_is_member,
+            },
+        }
+
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         """Top-level messages, newest first, between `oldest` and `latest` (exclusive unless
         `inclusive`), paged by cursor. Metadata only with `include_all_metadata`."""
@@ -1022,11 +1145,11 @@ class SlackStandIn:
         oldest = _history_ts(params, "oldest", 0.0)
         latest = _history_ts(params, "latest", math.inf)
         inclusive = _flag(params, "inclusive")
-        page = HISTORY_DEFAULT_PAGE
+        page = min(HISTORY_DEFAULT_PAGE, self._history_page_limit)
         limit = _arg(params, "limit")
         if limit is not None:
             try:
-                page = min(max(int(limit), 1), HISTORY_MAX_PAGE)
+                page = min(max(int(limit), 1), HISTORY_MAX_PAGE, self._history_page_limit)
             except ValueError as exc:
                 raise _invalid_arguments("limit must be an integer") from exc
         cursor = _arg(params, "cursor")

@@ -12,14 +12,15 @@ DEFAULT_DATABASE_URL = "sqlite:///convene.db"
 
 def make_engine(url: str = DEFAULT_DATABASE_URL, **kwargs: object) -> Engine:
     """An engine tuned for this app: SQLite gets WAL, foreign keys and a busy timeout
-    because the scheduler thread and Bolt's listener threads write concurrently."""
+    because the scheduler thread and Bolt's listener threads write concurrently. Errors never
+    carry the statement's parameters (members' answers) into a log line."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         connect_args = {"check_same_thread": False, "timeout": 30}
-        engine = create_engine(url, connect_args=connect_args, **kwargs)
+        engine = create_engine(url, connect_args=connect_args, hide_parameters=True, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, **kwargs)
 
 
 def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:

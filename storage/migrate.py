@@ -1,5 +1,6 @@
 """Schema migrations (Alembic), driven from code so `convene db upgrade` needs no ini file."""
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -27,7 +28,26 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+def current_revision(engine: Engine) -> str | None:
+    """The revision the database is at; None for a database without Convene's schema."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
+    """Migrate to `revision`; returns the revision before (None: there was no schema) and after."""
+    return _migrate(engine, command.upgrade, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> tuple[str | None, str | None]:
+    """Back to `revision` (tests of a migration's way back; an operator's escape hatch)."""
+    return _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(
+    engine: Engine, step: Callable[[Config, str], None], revision: str
+) -> tuple[str | None, str | None]:
+    before = current_revision(engine)
     config = alembic_config(engine)
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -39,11 +59,12 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, revision)
+                step(config, revision)
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
+    return before, current_revision(engine)
 
 
 def revision(engine: Engine, message: str) -> None:

@@ -1,12 +1,15 @@
 """Small SQL helpers that differ by dialect."""
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Insert, Table, Update
+from sqlalchemy import CursorResult, Insert, Table, Update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel
+
+# Each dialect's INSERT with ON CONFLICT, by dialect name.
+_Inserts = dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]]
 
 
 def insert_ignoring_duplicates(
@@ -17,7 +20,8 @@ def insert_ignoring_duplicates(
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    inserts: _Inserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = inserts.get(dialect)
     if insert is None:
         raise NotImplementedError(f"no insert-ignore for {dialect}")
     table = model.__table__  # type: ignore[attr-defined]
@@ -30,7 +34,7 @@ def insert_ignoring_duplicates(
         # RETURNING, not rowcount: drivers disagree on rowcount for multi-row inserts.
         .returning(*table.primary_key.columns)
     )
-    return len(session.execute(statement).all())  # type: ignore[call-overload]
+    return len(session.execute(statement).all())
 
 
 def insert_one_ignoring_duplicate(
@@ -48,7 +52,8 @@ def insert_one_ignoring_duplicate(
 
 @cache
 def _insert_ignoring(dialect: str, table: Table, conflict: tuple[str, ...]) -> Insert:
-    insert = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+    inserts: _Inserts = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+    insert = inserts.get(dialect)
     if insert is None:
         raise NotImplementedError(f"no insert-ignore for {dialect}")
     statement = insert(table).on_conflict_do_nothing(index_elements=list(conflict))
@@ -71,6 +76,7 @@ def _with_defaults(table: Any, row: dict[str, Any]) -> dict[str, Any]:
 def claimed(session: Session, statement: Update) -> bool:
     """Run a conditional UPDATE that only one caller can win (e.g. `… WHERE claimed_at IS
     NULL`), commit, and say whether this caller won. The database is the lock."""
-    result = session.execute(statement)  # type: ignore[call-overload]
+    # A DML statement's result is a CursorResult; Session.execute is typed for queries.
+    result = cast(CursorResult[Any], session.execute(statement))
     session.commit()
     return result.rowcount == 1

@@ -11,7 +11,7 @@ from bot.core.clock import ManualClock
 from bot.core.texts import Texts
 from bot.tagging import taxonomy
 from storage.db import Database
-from storage.models import Answer, AnswerTag, CheckinDelivery, DeliveryStatus, TagSource, Workspace
+from storage.models import Answer, AnswerTag, CheckinDelivery, Consent, DeliveryStatus, TagSource, Workspace
 from tests import factories
 
 MONDAY_0100_UTC = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # 09:00 in Manila
@@ -103,7 +103,7 @@ def _sent_delivery(db: Database, clock: ManualClock) -> tuple:
     m = factories.member(db, "UMNL", "Asia/Manila", clock.now())
     with db.session() as session:
         ws = _ws(db)
-        _, _ = checkins.start_manual_round(session, ws, "UFAC", clock.now())
+        checkins.start_manual_round(session, ws, "UFAC", clock.now())
         [delivery_id] = checkins.due_deliveries(session, clock.now())
         checkins.claim(session, delivery_id, clock.now())
         checkins.mark_sent(session, delivery_id, "D1", "1.000", clock.now())
@@ -148,14 +148,16 @@ def test_resubmitting_the_modal_edits_the_answer_and_the_members_tags(
     member, delivery = _sent_delivery(db, clock)
     with db.session() as session:
         pains = {p.slug: p.id for p in taxonomy.active_pain_points(session, factories.TEAM)}
-        form = checkins.ModalAnswer("First draft", [pains["time"], pains["funding"]], 2, True, False)
+        form = checkins.ModalAnswer("First draft", [pains["time"], pains["funding"]], 2, True)
         first = checkins.record_modal_answer(session, member, delivery, form, clock.now())
-        form2 = checkins.ModalAnswer("Second thoughts", [pains["political_will"]], 4, False, True)
+        form2 = checkins.ModalAnswer(
+            "Second thoughts", [pains["political_will"]], 4, False, Consent.SHARE_WITH_MATCHES
+        )
         second = checkins.record_modal_answer(session, member, delivery, form2, clock.now())
         assert first.id == second.id
         stored = session.get(Answer, first.id)
-        assert (stored.text, stored.support_score, stored.wants_match, stored.consent_quote) == (
-            "Second thoughts", 4, False, True,
+        assert (stored.text, stored.support_score, stored.wants_match, stored.consent) == (
+            "Second thoughts", 4, False, Consent.SHARE_WITH_MATCHES,
         )  # fmt: skip
         tags = session.exec(select(AnswerTag).where(AnswerTag.answer_id == first.id)).all()
         assert [(t.pain_point_id, t.source) for t in tags] == [(pains["political_will"], TagSource.MEMBER)]
@@ -167,7 +169,7 @@ def test_pain_point_ids_from_another_workspace_are_ignored(db: Database, clock: 
     with db.session() as session:
         taxonomy.ensure_seeded(session, "T0OTHER", Texts.load())
         foreign = taxonomy.active_pain_points(session, "T0OTHER")[0].id
-        form = checkins.ModalAnswer("Text", [foreign, 999_999], None, False, False)
+        form = checkins.ModalAnswer("Text", [foreign, 999_999], None, False)
         answer = checkins.record_modal_answer(session, member, delivery, form, clock.now())
         assert session.exec(select(AnswerTag).where(AnswerTag.answer_id == answer.id)).all() == []
 

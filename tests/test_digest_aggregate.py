@@ -4,7 +4,7 @@ Rows are written directly with the models; every test runs on SQLite and Postgre
 import itertools
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +19,7 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Consent,
     DeliveryStatus,
     EmergingTheme,
     MatchGroup,
@@ -73,8 +74,8 @@ class Community:
         )
         return self.pains[slug]
 
-    def round(self, key: str) -> int:
-        return self._add(CheckinRound(team_id=self.team_id, round_key=key, created_at=NOW))
+    def round(self, key: str, day: date | None = None) -> int:
+        return self._add(CheckinRound(team_id=self.team_id, round_key=key, created_at=NOW, round_date=day))
 
     def deliveries(self, round_id: int, rows: Iterable[tuple[int, datetime | None, str]]) -> None:
         with self.db.session() as session:
@@ -96,17 +97,19 @@ class Community:
         at: datetime,
         text: str = "an answer",
         score: int | None = None,
-        consent: bool = False,
+        consent: str = Consent.COUNTS_ONLY,
         pains: Iterable[str] = (),
+        delivery: int | None = None,
     ) -> int:
         with self.db.session() as session:
             answer = Answer(
                 team_id=self.team_id,
                 member_id=member_id,
+                delivery_id=delivery,
                 text=text,
                 source=AnswerSource.DM,
                 support_score=score,
-                consent_quote=consent,
+                consent=consent,
                 dedupe_key=f"digest-test:{next(_keys)}",
                 created_at=at,
             )
@@ -198,8 +201,9 @@ def test_an_empty_community_gives_zeros_and_nones(db: Database) -> None:
     assert (digest.met, digest.helped, digest.follow_up_answers) == (0, 0, 0)
     assert digest.meeting_rate is None and digest.helped_rate is None
     assert digest.average_support is None and digest.previous_average_support is None
-    assert len(digest.trend_weeks) == 12 and digest.trend_weeks[-1] == "2026-W48"
-    assert digest.trend == {}
+    # No round yet: nothing to plot, nothing to compare with.
+    assert digest.trend_weeks == () and digest.trend == {}
+    assert digest.first_week
 
 
 def test_an_unknown_workspace_is_an_empty_utc_digest(db: Database) -> None:
@@ -302,21 +306,22 @@ def test_support_this_week_against_the_four_before(db: Database) -> None:
     assert digest.previous_average_support == pytest.approx(4.0)
 
 
-def test_quotes_need_consent_and_are_at_most_five_most_recent_first(db: Database) -> None:
+def test_quotes_need_anonymous_quote_consent_and_are_at_most_five_most_recent_first(db: Database) -> None:
     c = Community(db)
     m = c.member("UQUOTES")
     for i in range(7):
-        c.answer(m, week(0, hours=i), text=f"consented {i}", consent=True)
-    c.answer(m, week(0, hours=20), text="private, newest", consent=False)
-    c.answer(m, week(0, hours=21), text="   ", consent=True)
-    c.answer(m, week(-1), text="consented last week", consent=True)
+        c.answer(m, week(0, hours=i), text=f"consented {i}", consent=Consent.QUOTE_ANONYMOUSLY)
+    c.answer(m, week(0, hours=20), text="private, newest", consent=Consent.COUNTS_ONLY)
+    c.answer(m, week(0, hours=22), text="for my matched peers only", consent=Consent.SHARE_WITH_MATCHES)
+    c.answer(m, week(0, hours=21), text="   ", consent=Consent.QUOTE_ANONYMOUSLY)
+    c.answer(m, week(-1), text="consented last week", consent=Consent.QUOTE_ANONYMOUSLY)
     assert c.digest().quotes == tuple(f"consented {i}" for i in (6, 5, 4, 3, 2))
 
 
 def test_quotes_are_text_only(db: Database) -> None:
     c = Community(db)
     m = c.member("UNAMED")
-    c.answer(m, week(0), text="We finally got the ministry to publish.", consent=True)
+    c.answer(m, week(0), text="We finally got the ministry to publish.", consent=Consent.QUOTE_ANONYMOUSLY)
     (quote,) = c.digest().quotes
     assert quote == "We finally got the ministry to publish."
     assert "UNAMED" not in quote and isinstance(quote, str)
@@ -327,7 +332,7 @@ def test_an_answer_at_sunday_2330_in_manila_belongs_to_that_week(db: Database) -
     c.pain("time")
     m = c.member("UMANILA")
     sunday_late = datetime(2026, 11, 29, 23, 30, tzinfo=ZoneInfo("Asia/Manila"))  # 15:30 UTC
-    c.answer(m, sunday_late, text="late on Sunday", consent=True, pains=["time"])
+    c.answer(m, sunday_late, text="late on Sunday", consent=Consent.QUOTE_ANONYMOUSLY, pains=["time"])
 
     digest = c.digest(NOW)
     assert digest.week_key == "2026-W48"
@@ -338,7 +343,58 @@ def test_an_answer_at_sunday_2330_in_manila_belongs_to_that_week(db: Database) -
     following = c.digest(monday_early)
     assert following.week_key == "2026-W49"
     assert following.quotes == ()
-    assert [(p.slug, p.count, p.previous_average) for p in following.pains] == [("time", 0, 0.25)]
+    # Averaged over the weeks before that had a round: W48 alone.
+    assert [(p.slug, p.count, p.previous_average) for p in following.pains] == [("time", 0, 1.0)]
+
+
+def test_a_round_counts_in_its_own_week_whatever_the_members_time_zone(db: Database) -> None:
+    # Monday 09:00 in Sydney is Sunday 22:00 UTC, in the previous ISO week for a UTC community;
+    # it is still Monday's round, and the digest of Monday's week counts it.
+    c = Community(db)
+    c.pain("time")
+    sydney, london, lima = c.member("USYDNEY"), c.member("ULONDON"), c.member("ULIMA")
+    monday = c.round("2026-11-23", date(2026, 11, 23))
+    sunday_22_utc = datetime(2026, 11, 22, 22, 0, tzinfo=UTC)
+    c.deliveries(monday, [(sydney, sunday_22_utc, DeliveryStatus.ANSWERED),
+                          (london, week(0, hours=9), DeliveryStatus.ANSWERED),
+                          (lima, week(0, hours=14), DeliveryStatus.SENT)])  # fmt: skip
+    with db.session() as session:
+        from sqlmodel import select
+
+        deliveries = {d.member_id: d.id for d in session.exec(select(CheckinDelivery)).all()}
+    for member, at in ((sydney, sunday_22_utc + timedelta(hours=1)), (london, week(0, hours=10))):
+        c.answer(
+            member,
+            at,
+            pains=["time"],
+            consent=Consent.QUOTE_ANONYMOUSLY,
+            text=f"answer {member}",
+            delivery=deliveries[member],
+        )
+
+    digest = c.digest()
+    assert (digest.asked, digest.answered) == (3, 2)
+    assert digest.first_week and digest.previous_response_rate is None
+    assert [(p.slug, p.count, p.previous_average, p.change) for p in digest.pains] == [
+        ("time", 2, None, None)
+    ]
+    assert len(digest.quotes) == 2
+    assert digest.trend_weeks == ("2026-W48",) and digest.trend == {"time": (2,)}
+    # The week before holds nothing of it.
+    before = c.digest(week(-1, hours=50))
+    assert (before.asked, before.answered, before.pains, before.quotes) == (0, 0, (), ())
+
+
+def test_history_starts_with_the_first_week_that_had_a_round(db: Database) -> None:
+    c = Community(db)
+    c.pain("time")
+    m = c.member("UHIST")
+    for offset in (-2, 0):
+        round_id = c.round(f"r{offset}", week(offset).date())
+        c.deliveries(round_id, [(m, week(offset), DeliveryStatus.ANSWERED)])
+    digest = c.digest()
+    assert not digest.first_week and digest.previous_weeks_with_rounds == 1
+    assert digest.previous_response_rate == pytest.approx(1.0)
 
 
 def test_drifting_after_three_silent_rounds_not_two_and_never_paused(db: Database) -> None:
@@ -434,12 +490,13 @@ def test_trend_over_twelve_weeks(db: Database) -> None:
     c.answer(m, week(-12), pains=["time", "funding"])  # thirteen weeks back: outside the trend
     c.answer(m, week(-7), pains=["funding"])
 
+    quiet = c.member("UQUIET")  # a round whose answers were not tagged: a week of zeros
+    c.deliveries(c.round("w45", week(-3).date()), [(quiet, week(-3), DeliveryStatus.SENT)])
+
     digest = c.digest()
-    assert digest.trend_weeks == tuple(f"2026-W{n}" for n in range(37, 49))
-    assert digest.trend == {
-        "funding": (0,) * 4 + (1,) + (0,) * 7,
-        "time": (2,) + (0,) * 5 + (1,) + (0,) * 4 + (1,),
-    }
+    # Only the weeks that had a round: a week with no check-in is not a week of zero pain.
+    assert digest.trend_weeks == ("2026-W37", "2026-W41", "2026-W43", "2026-W45", "2026-W48")
+    assert digest.trend == {"funding": (0, 1, 0, 0, 0), "time": (2, 0, 1, 0, 1)}
 
 
 # --- query count -----------------------------------------------------------------------------
@@ -480,7 +537,7 @@ def populate(db: Database, team_id: str, members: int) -> None:
                         text=f"answer {i} {k}",
                         source=AnswerSource.MODAL,
                         support_score=1 + i % 5,
-                        consent_quote=i % 4 == 0,
+                        consent=Consent.QUOTE_ANONYMOUSLY if i % 4 == 0 else Consent.COUNTS_ONLY,
                         dedupe_key=f"{team_id}:{i}:{k}",
                         created_at=week(k - 4, hours=12),
                     )

@@ -1,4 +1,6 @@
-"""`convene export`: check-ins, tags and matches as CSV files a spreadsheet can open safely."""
+"""`convene export`: check-ins, tags, matches and anonymous quotes as CSV files a spreadsheet
+can open safely, carrying members' words only as far as their consent and the workspace's
+setting allow, and recorded so members see who exported their answers."""
 
 import argparse
 import csv
@@ -15,7 +17,16 @@ from sqlmodel import Session, select
 from bot.app.cli import _parser, cmd_export
 from bot.core.clock import ManualClock
 from bot.export import service as export
-from bot.export.service import CHECKIN_COLUMNS, MATCH_COLUMNS, TAG_COLUMNS, ExportError, write_export
+from bot.export.service import (
+    CHECKIN_COLUMNS,
+    MATCH_COLUMNS,
+    QUOTE_COLUMNS,
+    TAG_COLUMNS,
+    ExportError,
+    write_export,
+)
+from bot.members.history import past_exports
+from bot.workspaces import service as workspaces
 from storage import migrate
 from storage.db import Database
 from storage.models import (
@@ -24,7 +35,9 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Consent,
     DeliveryStatus,
+    ExportRecord,
     MatchGroup,
     MatchMember,
     MatchRound,
@@ -32,6 +45,7 @@ from storage.models import (
     Member,
     PainPoint,
     TagSource,
+    Workspace,
 )
 from tests import factories
 
@@ -69,7 +83,8 @@ def add_answer(
     source: str = AnswerSource.DM,
     score: int | None = None,
     wants_match: bool | None = None,
-    consent: bool = False,
+    consent: str = Consent.COUNTS_ONLY,
+    readable: bool = True,
 ) -> Answer:
     answer = Answer(
         team_id=person.team_id,
@@ -79,7 +94,8 @@ def add_answer(
         source=source,
         support_score=score,
         wants_match=wants_match,
-        consent_quote=consent,
+        consent=consent,
+        readable_by_facilitators=readable,
         dedupe_key=f"export-test:{person.id}:{at.isoformat()}:{len(text)}:{text[:20]}",
         created_at=at,
         updated_at=at,
@@ -87,6 +103,12 @@ def add_answer(
     session.add(answer)
     session.flush()
     return answer
+
+
+def readable(db: Database, at: datetime, team_id: str = TEAM, on: bool = True) -> None:
+    """The workspace lets facilitators read answers (given since `at`)."""
+    with db.session() as session:
+        workspaces.set_raw_answers(session, session.get(Workspace, team_id), on, at)
 
 
 def tag(session: Session, answer: Answer, slug: str, source: str, confidence: float = 1.0) -> None:
@@ -123,6 +145,7 @@ def community(db: Database, clock: ManualClock) -> dict[str, object]:
     tags from the member and the offline tagger, a sent match round and an unsent preview."""
     now = clock.now()
     factories.workspace(db)
+    readable(db, now - timedelta(days=30))
     alice, bob, carol = people(db, now, TEAM, "UALICE", "UBOB", "UCAROL")
     with db.session() as session:
         round_ = CheckinRound(team_id=TEAM, round_key="2026-11-23", created_at=now - timedelta(days=2))
@@ -138,7 +161,7 @@ def community(db: Database, clock: ManualClock) -> dict[str, object]:
         session.flush()
         modal = add_answer(
             session, alice, "No budget for the forum", now - timedelta(days=1), delivery=delivery,
-            source=AnswerSource.MODAL, score=2, wants_match=True, consent=True,
+            source=AnswerSource.MODAL, score=2, wants_match=True, consent=Consent.QUOTE_ANONYMOUSLY,
         )  # fmt: skip
         dm = add_answer(session, bob, "Nobody has time", now)
         tag(session, modal, "funding", TagSource.MEMBER)
@@ -151,12 +174,12 @@ def community(db: Database, clock: ManualClock) -> dict[str, object]:
         return {"modal": modal.id, "dm": dm.id, "groups": sent}
 
 
-def test_three_files_with_the_specified_columns_and_rows(
+def test_four_files_with_the_specified_columns_and_rows(
     db: Database, community: dict, tmp_path: Path
 ) -> None:
     with db.session() as session:
         paths = write_export(session, None, None, None, tmp_path / "out")
-    assert [p.name for p in paths] == ["checkins.csv", "tags.csv", "matches.csv"]
+    assert [p.name for p in paths] == ["checkins.csv", "tags.csv", "matches.csv", "quotes.csv"]
 
     header, checkins = read(paths[0])
     assert tuple(header) == CHECKIN_COLUMNS
@@ -171,7 +194,7 @@ def test_three_files_with_the_specified_columns_and_rows(
             "source": "modal",
             "support_score": "2",
             "wants_match": "true",
-            "consent_quote": "true",
+            "consent": "quote_anonymously",
             "text": "No budget for the forum",
         },
         {
@@ -184,7 +207,7 @@ def test_three_files_with_the_specified_columns_and_rows(
             "source": "dm",
             "support_score": "",
             "wants_match": "",
-            "consent_quote": "false",
+            "consent": "counts_only",
             "text": "Nobody has time",
         },
     ]
@@ -208,12 +231,17 @@ def test_three_files_with_the_specified_columns_and_rows(
         ("2026-W48", second, "UCAROL", "time", "", ""),
     ]
 
+    header, quotes = read(paths[3])
+    assert tuple(header) == QUOTE_COLUMNS
+    assert quotes == [{"week": "2026-W48", "text": "No budget for the forum"}]
+
 
 def test_date_range_is_inclusive_on_answer_and_round_days(
     db: Database, clock: ManualClock, tmp_path: Path
 ) -> None:
     now = clock.now()
     factories.workspace(db)
+    readable(db, datetime(2026, 1, 1, tzinfo=UTC))
     (person,) = people(db, now, TEAM, "UDATES")
     days = {
         "before": datetime(2026, 11, 1, 23, 59, 59, tzinfo=UTC),
@@ -232,7 +260,7 @@ def test_date_range_is_inclusive_on_answer_and_round_days(
 
     with db.session() as session:
         paths = write_export(session, TEAM, date(2026, 11, 2), date(2026, 11, 15), tmp_path / "range")
-    checkins, tags, matches = (read(p)[1] for p in paths)
+    checkins, tags, matches, _ = (read(p)[1] for p in paths)
     assert [row["text"] for row in checkins] == ["first", "middle", "last"]
     assert {row["answer_id"] for row in tags} == {row["answer_id"] for row in checkins}
     assert sorted(row["week"].rsplit("-", 1)[1] for row in matches) == ["first", "last", "middle"]
@@ -261,6 +289,7 @@ TRICKY = [
 def test_tricky_text_round_trips(db: Database, clock: ManualClock, tmp_path: Path) -> None:
     now = clock.now()
     factories.workspace(db)
+    readable(db, now)
     (person,) = people(db, now, TEAM, "UTRICKY")
     with db.session() as session:
         row = session.get(Member, person.id)
@@ -282,6 +311,7 @@ def test_tricky_text_round_trips(db: Database, clock: ManualClock, tmp_path: Pat
 def test_formula_injection_is_neutralised(db: Database, clock: ManualClock, tmp_path: Path) -> None:
     now = clock.now()
     factories.workspace(db)
+    readable(db, now)
     (person,) = people(db, now, TEAM, "UFORMULA")
     dangerous = ['=HYPERLINK("http://evil.example","click")', "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1", "\r=1"]
     with db.session() as session:
@@ -324,8 +354,9 @@ def test_several_workspaces_need_a_team(db: Database, clock: ManualClock, tmp_pa
     now = clock.now()
     factories.workspace(db, "TAAA")
     factories.workspace(db, "TBBB")
-    factories.answers(db, ["from A"], now, team_id="TAAA")
-    factories.answers(db, ["from B"], now, team_id="TBBB")
+    readable(db, now, "TBBB")
+    factories.answers(db, ["from A"], now, team_id="TAAA", readable=True)
+    factories.answers(db, ["from B"], now, team_id="TBBB", readable=True)
     with db.session() as session, pytest.raises(ExportError) as caught:
         write_export(session, None, None, None, tmp_path / "none")
     assert "2 workspaces (TAAA, TBBB)" in str(caught.value)
@@ -355,11 +386,12 @@ def test_rows_are_streamed_in_chunks(
 ) -> None:
     monkeypatch.setattr(export, "CHUNK", 3)
     factories.workspace(db)
+    readable(db, clock.now())
     texts = [f"answer {i}" for i in range(10)]
-    factories.answers(db, texts, clock.now())
+    factories.answers(db, texts, clock.now(), readable=True)
     with db.session() as session:
-        paths = export.export_files(session, None, None, None, tmp_path)
-    assert [file.rows for file in paths] == [10, 0, 0]
+        paths = export.export_files(session, None, None, None, tmp_path).files
+    assert [file.rows for file in paths] == [10, 0, 0, 0]
     assert [row["text"] for row in read(paths[0].path)[1]] == texts
     assert not list(tmp_path.glob("*.part"))
 
@@ -411,7 +443,8 @@ def test_convene_export_as_a_process(tmp_path: Path, clock: ManualClock) -> None
     db = Database.from_url(url)
     migrate.upgrade(db.engine)
     factories.workspace(db)
-    factories.answers(db, ["We have no budget, at all", "=1+1"], clock.now())
+    readable(db, clock.now())
+    factories.answers(db, ["We have no budget, at all", "=1+1"], clock.now(), readable=True)
     db.dispose()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "DATABASE_URL"))}
     env["DATABASE_URL"] = url
@@ -427,12 +460,71 @@ def test_convene_export_as_a_process(tmp_path: Path, clock: ManualClock) -> None
     out = Path(f"convene-export-{date.today().isoformat()}")
     lines = result.stdout.splitlines()
     assert [line.split()[0] for line in lines] == [
-        str(out / name) for name in ("checkins.csv", "tags.csv", "matches.csv")
+        str(out / name) for name in ("checkins.csv", "tags.csv", "matches.csv", "quotes.csv")
     ]
-    assert [line.split()[1:] for line in lines] == [["2", "rows"], ["0", "rows"], ["0", "rows"]]
+    assert [line.split()[1:] for line in lines] == [
+        ["2", "rows"],
+        ["0", "rows"],
+        ["0", "rows"],
+        ["0", "rows"],
+    ]
     checkins = read(tmp_path / out / "checkins.csv")[1]
     assert [row["text"] for row in checkins] == ["We have no budget, at all", "'=1+1"]
 
     bad = convene("--since", "2026-02-30")
     assert bad.returncode == 2
     assert "--since '2026-02-30' is not a date" in bad.stderr
+
+
+def test_without_access_to_answers_only_anonymous_quotes_carry_words(
+    db: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    now = clock.now()
+    factories.workspace(db)  # facilitators can't read answers: the default
+    counts, peers, quoted = people(db, now, TEAM, "UCOUNTS", "UPEERS", "UQUOTED")
+    with db.session() as session:
+        for person, level in ((counts, Consent.COUNTS_ONLY), (peers, Consent.SHARE_WITH_MATCHES),
+                              (quoted, Consent.QUOTE_ANONYMOUSLY)):  # fmt: skip
+            answer = add_answer(session, person, f"words of {person.user_id}", now, consent=level)
+            tag(session, answer, "time", TagSource.OFFLINE, 0.8)
+        session.commit()
+    with db.session() as session:
+        paths = write_export(session, None, None, None, tmp_path, operator="ops@server")
+    everything = "\n".join(path.read_text("utf-8") for path in paths)
+    assert "words of UCOUNTS" not in everything and "words of UPEERS" not in everything
+    checkins, tags, _, quotes = (read(p)[1] for p in paths)
+    assert [row["text"] for row in checkins] == ["", "", ""]  # tags and counts only
+    assert [row["user_id"] for row in checkins] == ["UCOUNTS", "UPEERS", "UQUOTED"]
+    assert len(tags) == 3
+    assert quotes == [{"week": "2026-W48", "text": "words of UQUOTED"}]  # no name, no answer id
+
+    with db.session() as session:
+        [entry] = session.exec(select(ExportRecord)).all()
+        assert (entry.via, entry.operator, entry.answers, entry.named, entry.quoted) == (
+            "command_line", "ops@server", 3, 0, 1,
+        )  # fmt: skip
+        seen = {p.user_id: past_exports(session, p) for p in (counts, quoted)}
+    assert [(e.answers, e.named, e.quoted, e.operator) for e in seen["UCOUNTS"]] == [(1, 0, 0, "ops@server")]
+    assert [(e.answers, e.named, e.quoted) for e in seen["UQUOTED"]] == [(1, 0, 1)]
+
+
+def test_access_to_answers_covers_only_answers_given_while_members_were_told(
+    db: Database, clock: ManualClock, tmp_path: Path
+) -> None:
+    now = clock.now()
+    factories.workspace(db)
+    readable(db, now)
+    told, untold = people(db, now, TEAM, "UTOLD", "UUNTOLD")
+    with db.session() as session:
+        add_answer(session, told, "told words", now, readable=True)
+        add_answer(session, untold, "untold words", now, readable=False)
+        session.commit()
+    with db.session() as session:
+        paths = write_export(session, None, None, None, tmp_path / "on")
+    assert [row["text"] for row in read(paths[0])[1]] == ["told words", ""]
+    readable(db, now, on=False)  # and off again: nothing is readable any more
+    with db.session() as session:
+        paths = write_export(session, None, None, None, tmp_path / "off")
+    assert [row["text"] for row in read(paths[0])[1]] == ["", ""]
+    with db.session() as session:
+        assert [(e.named, e.answers) for e in past_exports(session, told)] == [(0, 1), (1, 1)]

@@ -26,6 +26,7 @@ def member(
     support: int | None = None,
     left_out: bool = False,
     avoid: tuple[int, ...] = (),
+    keep_talking: tuple[int, ...] = (),
 ) -> Candidate:
     return Candidate(
         member_id=member_id,
@@ -36,6 +37,7 @@ def member(
         support_score=support,
         left_out_last_time=left_out,
         avoid=frozenset(avoid),
+        keep_talking=frozenset(keep_talking),
     )
 
 
@@ -379,6 +381,44 @@ def test_priority_does_not_lure_a_member_away_from_a_shared_pain_point() -> None
         member(4, "political_will", country="BR"),
     ]
     assert groups_of(plan_matches(cands)) == {frozenset({1, 2}), frozenset({3, 4})}
+
+
+def test_two_who_want_to_keep_talking_after_a_convening_are_preferred() -> None:
+    # 1 and 4 are compatriots (less cross-learning), so without the wish 1 meets someone else.
+    cands = [
+        member(1, "funding", country="KE"),
+        member(2, "funding", country="MX"),
+        member(3, "funding", country="PH"),
+        member(4, "funding", country="KE"),
+    ]
+    assert frozenset({1, 4}) not in groups_of(plan_matches(cands))
+    cands[0] = member(1, "funding", country="KE", keep_talking=(4,))
+    plan = plan_matches(cands)
+    assert frozenset({1, 4}) in groups_of(plan)
+    check_plan(cands, plan)
+    # Named by either of the two, the pair weighs twice what it would.
+    rarity = {"funding": math.log(2)}
+    one_way = pair_weight(cands[0], cands[3], rarity, {}, Weights())
+    other_way = pair_weight(cands[3], cands[0], rarity, {}, Weights())
+    plain = pair_weight(member(1, "funding", country="KE"), cands[3], rarity, {}, Weights())
+    assert one_way == other_way
+    assert one_way is not None and plain is not None and math.isclose(one_way, 2 * plain)
+
+
+def test_wanting_to_keep_talking_never_outweighs_a_shared_pain_point() -> None:
+    rarity = {"time": math.log(2), "funding": math.log(2)}
+    worst_sharing = pair_weight(
+        member(1, "time", agency="A"), member(2, "time", agency="A", tz=12), rarity, {}, Weights()
+    )
+    best_not_sharing = pair_weight(
+        member(3, "time", country="KE", support=1, keep_talking=(4,)),
+        member(4, "funding", country="MX", left_out=True),
+        rarity,
+        {},
+        Weights(),
+    )
+    assert worst_sharing is not None and best_not_sharing is not None
+    assert worst_sharing > best_not_sharing > 0
 
 
 # --- edge cases, determinism, scale -------------------------------------------------------------

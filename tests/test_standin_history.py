@@ -97,3 +97,20 @@ def test_malformed_metadata_is_refused_and_nothing_is_posted(slack: tuple[SlackS
         client.chat_postMessage(channel="U1ANA", text="x", metadata={"event_type": "t"})  # type: ignore[arg-type]
     assert refused.value.response["error"] == "invalid_metadata_schema"
     assert standin.messages_to("U1ANA") == []
+
+
+def test_history_for_apps_outside_the_marketplace_is_one_call_a_window_and_fifteen_a_page(
+    slack: tuple[SlackStandIn, WebClient],
+) -> None:
+    api, client = slack
+    channel = _dm(client)
+    for n in range(20):
+        client.chat_postMessage(channel=channel, text=f"message {n}")
+    api.limit_history_as_for_unlisted_apps(calls=1, window_seconds=60)
+    page = client.conversations_history(channel=channel, limit=100)
+    assert len(page["messages"]) == 15 and page["has_more"]
+    plain = WebClient(token=api.bot_token, base_url=api.base_url)  # no retry handler: see the 429
+    with pytest.raises(SlackApiError) as refused:
+        plain.conversations_history(channel=channel, cursor=page["response_metadata"]["next_cursor"])
+    assert refused.value.response.status_code == 429
+    assert 0 < int(refused.value.response.headers["Retry-After"]) <= 60

@@ -8,11 +8,11 @@ from sqlmodel import select
 from bot.core.clock import ManualClock
 from bot.tagging import taxonomy, themes
 from storage.db import Database
-from storage.models import Answer, AnswerTag, EmergingTheme, TagSource, ThemeStatus
+from storage.models import Answer, AnswerTag, Consent, EmergingTheme, PainPoint, TagSource, ThemeStatus
 from tests import factories
 
 INTEROPERABILITY = [
-    "We cannot share data between agencies because the systems are not interoperable.",
+    "We cannot share data between agencies because there is no data interoperability.",
     "Data interoperability between ministries is a nightmare, there are no common standards.",
     "Our agencies use different data formats and there is no interoperability framework.",
 ]
@@ -45,7 +45,7 @@ def test_answers_that_fit_nothing_become_proposed_themes_of_at_least_three(
     db: Database, clock: ManualClock
 ) -> None:
     factories.workspace(db)
-    ids = factories.answers(db, INTEROPERABILITY + CYBERSECURITY + STRAYS, clock.now())
+    ids = factories.answers(db, INTEROPERABILITY + CYBERSECURITY + STRAYS, clock.now(), authors=8)
     _seen_by_tagger(db, ids, clock)
     proposed = _propose(db, clock)
     assert len(proposed) == 2
@@ -64,7 +64,7 @@ def themes_answers(session, theme_id: int):
 
 def test_examples_quote_members_only_with_their_consent(db: Database, clock: ManualClock) -> None:
     factories.workspace(db)
-    private = factories.answers(db, INTEROPERABILITY, clock.now(), consent=False)
+    private = factories.answers(db, INTEROPERABILITY, clock.now(), authors=3)
     _seen_by_tagger(db, private, clock)
     [theme] = _propose(db, clock)
     examples = json.loads(theme.examples)
@@ -75,7 +75,7 @@ def test_examples_quote_members_only_with_their_consent(db: Database, clock: Man
 
 def test_consenting_members_words_can_be_examples(db: Database, clock: ManualClock) -> None:
     factories.workspace(db)
-    ids = factories.answers(db, CYBERSECURITY, clock.now(), consent=True)
+    ids = factories.answers(db, CYBERSECURITY, clock.now(), consent=Consent.QUOTE_ANONYMOUSLY, authors=3)
     _seen_by_tagger(db, ids, clock)
     [theme] = _propose(db, clock)
     assert all(example in CYBERSECURITY for example in json.loads(theme.examples))
@@ -83,7 +83,7 @@ def test_consenting_members_words_can_be_examples(db: Database, clock: ManualClo
 
 def test_tagged_or_not_yet_tagged_answers_are_not_clustered(db: Database, clock: ManualClock) -> None:
     factories.workspace(db)
-    ids = factories.answers(db, INTEROPERABILITY, clock.now())
+    ids = factories.answers(db, INTEROPERABILITY, clock.now(), authors=3)
     assert _propose(db, clock) == []  # the tagger hasn't looked at them yet
     _seen_by_tagger(db, ids, clock)
     with db.session() as session:
@@ -107,7 +107,7 @@ def test_adopting_creates_the_pain_point_and_tags_the_answers_it_came_from(
     db: Database, clock: ManualClock
 ) -> None:
     factories.workspace(db)
-    ids = factories.answers(db, INTEROPERABILITY, clock.now())
+    ids = factories.answers(db, INTEROPERABILITY, clock.now(), authors=3)
     _seen_by_tagger(db, ids, clock)
     [theme] = _propose(db, clock)
     with db.session() as session:
@@ -123,7 +123,7 @@ def test_adopting_creates_the_pain_point_and_tags_the_answers_it_came_from(
 
 def test_dismissed_themes_are_not_proposed_again(db: Database, clock: ManualClock) -> None:
     factories.workspace(db)
-    ids = factories.answers(db, INTEROPERABILITY, clock.now())
+    ids = factories.answers(db, INTEROPERABILITY, clock.now(), authors=3)
     _seen_by_tagger(db, ids, clock)
     [theme] = _propose(db, clock)
     with db.session() as session:
@@ -131,3 +131,80 @@ def test_dismissed_themes_are_not_proposed_again(db: Database, clock: ManualCloc
         assert themes.proposed(session, factories.TEAM) == []
     clock.advance(timedelta(days=7))
     assert _propose(db, clock, "2026-W49") == []
+
+
+def test_answers_shared_with_matched_peers_are_not_theme_examples(db: Database, clock: ManualClock) -> None:
+    # Sharing with one's matched peers, by name, is not consent to be quoted to coordinators.
+    factories.workspace(db)
+    ids = factories.answers(db, CYBERSECURITY, clock.now(), consent=Consent.SHARE_WITH_MATCHES, authors=3)
+    _seen_by_tagger(db, ids, clock)
+    [theme] = _propose(db, clock)
+    assert not any(example in CYBERSECURITY for example in json.loads(theme.examples))
+
+
+def test_one_member_writing_three_times_is_not_a_theme(db: Database, clock: ManualClock) -> None:
+    factories.workspace(db)
+    ids = factories.answers(db, INTEROPERABILITY, clock.now(), authors=1)
+    _seen_by_tagger(db, ids, clock)
+    assert _propose(db, clock) == []
+
+
+SURNAMES = [
+    # Member 1 names a minister twice; member 2 names a different person whose name shares
+    # its first seven letters; member 3 names nobody. No name is what the community says.
+    "Minister Fernandez blocks the procurement portal reform again.",
+    "Fernandez refuses to publish the procurement portal contracts.",
+    "Director Fernando delays every procurement portal contracts release.",
+    "The procurement portal data are still unpublished this quarter.",
+]
+
+
+def test_a_word_enters_a_theme_only_if_three_members_wrote_it(db: Database, clock: ManualClock) -> None:
+    factories.workspace(db)
+    first = factories.answers(db, SURNAMES[:2], clock.now(), authors=1)
+    rest = factories.answers(db, SURNAMES[2:], clock.now(), authors=2)
+    _seen_by_tagger(db, first + rest, clock)
+    [theme] = _propose(db, clock)
+    shown = " ".join([theme.name, theme.keywords, *json.loads(theme.examples)]).lower()
+    assert "procurement" in shown and "portal" in shown  # all three wrote these
+    assert "fernand" not in shown  # one wrote "Fernandez", another "Fernando": neither is shared
+    assert "contracts" not in shown  # three answers, but only two members
+    with db.session() as session:
+        pain, _ = themes.adopt(session, factories.TEAM, theme.id, "UFACIL", clock.now())
+        description = session.get(PainPoint, pain.id).description.lower()
+    assert "procurement" in description and "fernand" not in description
+
+
+def test_exact_words_never_merge_different_names() -> None:
+    from bot.tagging.clustering import tokens
+
+    assert tokens("Fernandez") != tokens("Fernando")
+    assert tokens("Interoperability, INTEROPERABILITY") == ["interoperability", "interoperability"]
+    assert tokens("Fernández") == tokens("fernandez")  # accents and case only
+
+
+PORTAL_ATTACK = [
+    "The open data portal was hacked last month and we worry about cybersecurity.",
+    "Hackers atacaron el portal de datos abiertos y nos preocupa la ciberseguridad.",
+    "Le portail de données ouvertes a été piraté, la cybersécurité nous inquiète.",
+]
+ELSEWHERE = [
+    "We need translation of the action plan into indigenous languages.",
+    "Civil society organisations no longer trust the process after last year's plan.",
+]
+
+
+def test_one_theme_gathers_the_same_concern_written_in_english_spanish_and_french(
+    db: Database, clock: ManualClock
+) -> None:
+    from bot.tagging.clustering import cluster
+
+    # Words alone cannot see it: the three answers share almost none.
+    assert cluster(PORTAL_ATTACK + ELSEWHERE, min_size=3) == []
+    factories.workspace(db)
+    ids = factories.answers(db, PORTAL_ATTACK + ELSEWHERE, clock.now(), authors=5)
+    _seen_by_tagger(db, ids, clock)
+    [theme] = _propose(db, clock)
+    with db.session() as session:
+        gathered = sorted(t.answer_id for t in themes_answers(session, theme.id))
+    assert gathered == ids[:3]

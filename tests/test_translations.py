@@ -1,6 +1,7 @@
 """Translations in `prompts/<xx>.toml`: same shape as English, same placeholders, within Slack's
 limits, and picked by the member's Slack locale with a key-by-key fallback to English."""
 
+import re
 import string
 import tomllib
 from collections.abc import Iterator
@@ -14,9 +15,11 @@ PROMPTS = Path(__file__).resolve().parent.parent / "prompts"
 TRANSLATIONS = ["es", "fr"]
 
 # Tables a member sees, and the member-facing keys of `[match]`: each translation covers them all.
+# `commands` holds help, refusals, "I don't know" and errors; `install` what anyone is told when
+# Convene was uninstalled.
 MEMBER_TABLES = [
     "checkin", "modal", "profile", "join", "pause", "resume", "leave", "me", "home", "forget", "calendar",
-    "workspace",
+    "commands", "install", "privacy", "workspace",
 ]  # fmt: skip
 MEMBER_MATCH_KEYS = [
     "intro_header", "intro", "intro_no_shared", "contexts", "own_words_header", "own_words_line",
@@ -24,6 +27,7 @@ MEMBER_MATCH_KEYS = [
     "followup", "followup_notification", "met_button", "not_met_button", "helped_button",
     "not_helped_button", "thanks_met", "thanks_not_met", "thanks_helped", "thanks_not_helped",
     "not_yours", "left_out_alone", "left_out_avoided", "paused_ignored", "no_shared", "starters",
+    "intro_pair", "intro_no_shared_pair", "followup_no_shared", "followup_last_week", "followup_this_week",
 ]  # fmt: skip
 
 # Slack's limits (Block Kit): modal title/submit/close and confirm buttons 24 characters,
@@ -37,7 +41,11 @@ TITLES = [
     "profile.submit", "forget.confirm_yes", "forget.confirm_no",
 ]  # fmt: skip
 OPTIONS = [
-    "modal.match_option", "modal.consent_option", "profile.lead_option", "home.frequency_1",
+    "modal.match_option", "profile.lead_option",
+    # The consent levels: radio options (name and one-sentence description) and a select.
+    "privacy.counts_only", "privacy.counts_only_sentence", "privacy.counts_only_sentence_readable",
+    "privacy.share_with_matches", "privacy.share_with_matches_sentence", "privacy.quote_anonymously",
+    "privacy.quote_anonymously_sentence", "home.frequency_1",
     "home.frequency_2", "home.frequency_4", "home.language_auto", "home.language_en", "home.language_es",
     "home.language_fr",
 ]  # fmt: skip
@@ -191,9 +199,59 @@ def test_english_and_unknown_locales_get_english() -> None:
 @pytest.mark.parametrize("locale", ["es-LA", "fr-FR"])
 def test_a_key_left_untranslated_falls_back_to_english(locale: str) -> None:
     language = locale.split("-")[0]
-    assert "help_header" not in _load(language).get("commands", {})  # deliberately untranslated
-    text = Texts.load().get("commands.help_header", locale, community="OGP")
-    assert text == _value(ENGLISH, "commands.help_header").format(community="OGP")
+    assert "need_channel" not in _load(language).get("setup", {})  # facilitator-only, in English
+    assert Texts.load().get("setup.need_channel", locale) == _value(ENGLISH, "setup.need_channel")
+
+
+@pytest.mark.parametrize("language", ["en", *TRANSLATIONS])
+def test_the_community_name_stands_apart_from_the_grammar(language: str) -> None:
+    # A workspace name is a proper name in any language ("OGP Points of Contact", or "the OGP
+    # Points of Contact"): glued to "de"/"for" it read "Es hora del check-in de the OGP…".
+    # It may only open a text, follow " · " or sit in parentheses.
+    glued = []
+    for key, value in _leaves(_load(language)):
+        for text in _strings(value):
+            for literal, field, _, _ in string.Formatter().parse(text):
+                if field == "community" and literal and not literal.endswith(("· ", "(")):
+                    glued.append(f"{key}: …{literal[-12:]}{{community}}")
+    assert glued == []
+
+
+def test_the_member_facing_keys_are_complete_in_every_translation(language: str, translation: dict) -> None:
+    english = [key for key in ENGLISH_LEAVES if key.split(".")[0] in ("commands", "install")]
+    translated = dict(_leaves(translation))
+    assert [key for key in english if key not in translated] == []
+
+
+@pytest.mark.parametrize("locale", ["es-LA", "fr-FR"])
+def test_help_refusals_and_unknown_commands_read_without_english(locale: str) -> None:
+    texts = Texts.load()
+    rendered = {
+        "help": texts.get("commands.help_header", locale, community="OGP")
+        + texts.get("commands.help_members", locale)
+        + texts.get("commands.help_facilitators", locale),
+        "refusal": texts.get("commands.not_facilitator", locale, command="checkin now"),
+        "unknown": " ".join(
+            [
+                texts.get("commands.unknown", locale, command="hepl"),
+                texts.get("commands.did_you_mean", locale, suggestion="help"),
+                texts.get("commands.see_help", locale),
+            ]
+        ),
+        "error": texts.get("commands.error", locale) + texts.get("commands.slack_error", locale, error="x"),
+    }
+    for what, text in rendered.items():
+        assert _english_leftovers(text) == [], what
+
+
+def _english_leftovers(text: str) -> list[str]:
+    """English words outside `code` (commands stay English) that no Spanish or French reader
+    should meet."""
+    prose = " ".join(text.split("`")[::2]).lower()
+    # Words only English uses ("message", "minute" and "type" are French too).
+    english = {"the", "you", "your", "for", "is", "don't", "know", "nothing", "was", "changed",
+               "everyone", "facilitators", "please", "try", "again", "this", "something", "went"}  # fmt: skip
+    return sorted(word for word in english if re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", prose))
 
 
 def test_lists_and_formatting_work_through_the_loader() -> None:
@@ -202,3 +260,23 @@ def test_lists_and_formatting_work_through_the_loader() -> None:
     assert texts.list("match.starters", "fr-FR") == _value(_load("fr"), "match.starters")
     saved = texts.get("profile.saved", "es-LA", country="México", agency="SFP")
     assert "México · SFP" in saved and saved != texts.get("profile.saved", country="México", agency="SFP")
+
+
+@pytest.mark.parametrize("answered", [0, 3])
+def test_the_digest_opens_with_a_capital_whatever_the_workspace_is_called(answered: int) -> None:
+    from datetime import UTC, datetime
+
+    from bot.core.config import Settings
+    from bot.digest.model import Digest, PainTrend
+    from bot.digest.narrative import summary
+
+    monday = datetime(2026, 11, 23, tzinfo=UTC)
+    digest = Digest(
+        team_id="T1", week_key="2026-W48", start=monday, end=monday, members_active=4, asked=4,
+        answered=answered, previous_response_rate=None,
+        pains=(PainTrend("time", "Lack of time", 2, 0.0),) if answered else (), themes=(), quotes=(),
+        groups_matched=0, people_matched=0, met=0, helped=0, follow_up_answers=0, average_support=None,
+        previous_average_support=None, drifting=(), previous_weeks_with_rounds=0,
+    )  # fmt: skip
+    opening = summary(Settings(), Texts.load(), digest, "the OGP Points of Contact")
+    assert opening.startswith("The OGP Points of Contact")

@@ -111,6 +111,6 @@ class HttpServer:
         # Close every socket from inside the server's own loop: closing them from this thread
         # races the loop's select() on a dead descriptor.
         server = self._server
-        server.task_dispatcher.shutdown()  # type: ignore[union-attr]  (lets in-flight requests finish)
+        server.task_dispatcher.shutdown()  # lets in-flight requests finish
         server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # type: ignore[union-attr]
         self._thread.join(timeout=5)

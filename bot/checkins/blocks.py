@@ -3,6 +3,7 @@
 import json
 from typing import Any
 
+from bot.core.promises import Privacy, Promises
 from bot.core.texts import Texts
 from bot.members.service import language_of
 from bot.slack.blocks import button as _button
@@ -10,7 +11,7 @@ from bot.slack.blocks import context as _context
 from bot.slack.blocks import section as _section
 from bot.slack.directory import first_name
 from bot.slack.mrkdwn import escape, is_number
-from storage.models import Answer, Member, PainPoint
+from storage.models import Answer, Consent, Member, PainPoint
 
 Blocks = list[dict[str, Any]]
 
@@ -28,20 +29,34 @@ def _name(member: Member) -> str:
     return escape(first_name(member.real_name, member.name))
 
 
-def checkin_message(texts: Texts, member: Member, delivery_id: int, community: str) -> tuple[str, Blocks]:
+def question(texts: Texts, loc: str, ahead_of: str | None) -> str:
+    """The check-in's question; before a convening (pre-engagement), asked ahead of it."""
+    if ahead_of:
+        return texts.get("checkin.question_ahead", loc, convening=escape(ahead_of))
+    return texts.get("checkin.question", loc)
+
+
+def checkin_message(
+    texts: Texts,
+    member: Member,
+    delivery_id: int,
+    community: str,
+    privacy: Privacy,
+    ahead_of: str | None = None,
+) -> tuple[str, Blocks]:
     loc = language_of(member)
-    question = texts.get("checkin.question", loc)
+    asked = question(texts, loc, ahead_of)
     blocks = [
         {
             "type": "header",
             "text": {"type": "plain_text", "text": texts.get("checkin.header", loc)},
         },
         _section(texts.get("checkin.greeting", loc, first_name=_name(member), community=escape(community))),
-        _section(texts.get("checkin.ask", loc, question=question)),
+        _section(texts.get("checkin.ask", loc, question=asked)),
         _actions(texts, loc, delivery_id),
-        _context(texts.get("checkin.privacy", loc)),
+        _context(Promises(texts, loc, privacy).checkin_notice(member.consent_default)),
     ]
-    return texts.get("checkin.notification", loc, question=question), blocks
+    return texts.get("checkin.notification", loc, question=asked), blocks
 
 
 def reminder_message(texts: Texts, member: Member, delivery_id: int) -> tuple[str, Blocks]:
@@ -88,11 +103,14 @@ def status_message(text: str) -> tuple[str, Blocks]:
 
 
 def dm_saved_message(
-    texts: Texts, member: Member, delivery_id: int, answer_id: int, length: int, long: bool
+    texts: Texts, member: Member, answer: Answer, long: bool, privacy: Privacy
 ) -> tuple[str, Blocks]:
+    """The reply to a plain DM answer: saved, at which consent level, and how to change it."""
     loc = language_of(member)
     key = "checkin.dm_saved_long" if long else "checkin.dm_saved"
-    text = texts.get(key, loc, length=f"{length:,}")
+    level = Promises(texts, loc, privacy).label(answer.consent)
+    text = texts.get(key, loc, length=f"{len(answer.text):,}", level=level)
+    delivery_id, answer_id = answer.delivery_id or 0, answer.id or 0
     button = _button(texts.get("checkin.details_button", loc), DETAILS, f"{delivery_id}:{answer_id}")
     return text, [_section(text), {"type": "actions", "elements": [button]}]
 
@@ -102,12 +120,16 @@ def checkin_modal(
     member: Member,
     pains: list[PainPoint],
     delivery_id: int,
+    privacy: Privacy,
     answer: Answer | None = None,
     selected_pain_ids: list[int] | None = None,
     details_only: bool = False,
+    ahead_of: str | None = None,
 ) -> dict[str, Any]:
     """The answer form. `details_only` is for a DM answer: the text is already stored (and may
-    be longer than a modal input allows), so only the structured questions are asked."""
+    be longer than a modal input allows), so only the structured questions are asked. Who may
+    read the words is chosen here, each level stated in one sentence, the workspace's rules
+    under them."""
     loc = language_of(member)
     blocks: Blocks = []
     if not details_only:
@@ -123,10 +145,15 @@ def checkin_modal(
         }
         if answer is not None and len(answer.text) <= 3000:
             text_input["initial_value"] = answer.text
+        label = (
+            texts.get("modal.challenge_label_ahead", loc, convening=ahead_of)
+            if ahead_of
+            else texts.get("modal.challenge_label", loc)
+        )
         blocks.append(
             _input(
                 "challenge",
-                texts.get("modal.challenge_label", loc),
+                label,
                 text_input,
                 hint=texts.get("modal.challenge_hint", loc),
             )
@@ -162,13 +189,14 @@ def checkin_modal(
             )
         )
     # A new answer starts from the member's App Home default; an edit keeps what they chose.
-    consent = answer.consent_quote if answer is not None else member.quote_consent_default
+    promises = Promises(texts, loc, privacy)
+    consent = answer.consent if answer is not None else member.consent_default
     blocks.append(
         _input(
             "consent",
             texts.get("modal.consent_label", loc),
-            _checkbox(texts.get("modal.consent_option", loc), consent),
-            optional=True,
+            consent_choice(promises, consent),
+            hint=promises.rules(),
         )
     )
     title = texts.get("modal.details_title" if details_only else "modal.title", loc)
@@ -176,6 +204,9 @@ def checkin_modal(
         "delivery": delivery_id,
         "answer": answer.id if answer else None,
         "details": details_only,
+        # What the form told the member: an answer becomes readable by facilitators only if
+        # the form they submitted said so.
+        "readable": privacy.raw_answers,
     }
     return {
         "type": "modal",
@@ -237,6 +268,20 @@ def _support_select(texts: Texts, loc: str, answer: Answer | None) -> dict[str, 
     return element
 
 
+def consent_choice(promises: Promises, chosen: str) -> dict[str, Any]:
+    """The three levels as radio buttons: the level's name, and its one sentence under it."""
+    options = [
+        {**_option(promises.label(level), level), "description": _plain(promises.sentence(level))}
+        for level in Consent.LEVELS
+    ]
+    initial = next(o for o in options if o["value"] == Consent.parse(chosen))
+    return {"type": "radio_buttons", "action_id": "value", "options": options, "initial_option": initial}
+
+
+def _plain(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text[:75]}
+
+
 def _checkbox(label: str, checked: bool) -> dict[str, Any]:
     option = _option(label, "yes")
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [option]}
@@ -262,6 +307,7 @@ def read_modal_state(values: dict[str, Any]) -> dict[str, Any]:
 
     chosen = element("support").get("selected_option")
     support = chosen.get("value") if isinstance(chosen, dict) else None
+    level = element("consent").get("selected_option")
     text = element("challenge").get("value")
     return {
         "text": text if isinstance(text, str) else None,
@@ -269,5 +315,6 @@ def read_modal_state(values: dict[str, Any]) -> dict[str, Any]:
         "pain_ids": [int(v) for v in selected("pains") if is_number(v)],
         "support": int(support) if support in ("1", "2", "3", "4", "5") else None,
         "wants_match": "yes" in selected("match"),
-        "consent": "yes" in selected("consent"),
+        # Missing or forged: the most private level.
+        "consent": Consent.parse(level.get("value") if isinstance(level, dict) else None),
     }

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from bot.checkins import blocks as checkin_blocks
 from bot.checkins import service as checkins
+from bot.core.promises import Privacy
 from bot.core.runtime import Runtime
 from bot.members import service as members
 from bot.slack import message_metadata, pacing
@@ -75,7 +76,9 @@ def sync_profiles(runtime: Runtime, team_id: str, force: bool = False) -> bool:
 
 def lane_for(runtime: Runtime, team_id: str) -> pacing.Lane:
     """The workspace's paced way to Slack, shared by everything that fans out to it."""
-    return pacing.lane_for(runtime.client_for(team_id), runtime.settings.slack_messages_per_second)
+    return pacing.lane_for(
+        runtime.client_for(team_id), runtime.settings.slack_messages_per_second, runtime.db, team_id
+    )
 
 
 def send_due(runtime: Runtime, team_id: str | None = None) -> FanoutReport:
@@ -142,12 +145,14 @@ def _send_checkin(
     with runtime.db.session() as session:
         if not checkins.claim(session, delivery_id, now):
             return None  # another instance (or an earlier tick) has it
-        _, member, workspace = _load(session, delivery_id)
+        delivery, member, workspace = _load(session, delivery_id)
         text, blocks = checkin_blocks.checkin_message(
             runtime.texts,
             member,
             delivery_id,
             community_name(runtime, workspace, members.language_of(member)),
+            Privacy.of(workspace, runtime.settings),
+            ahead_of=checkins.ahead_of(session, delivery),
         )
     try:
         response = lane.post_message(
@@ -220,9 +225,9 @@ def _send_reminder(
 def _load(session: Session, delivery_id: int) -> tuple[CheckinDelivery, Member, Workspace]:
     row = session.exec(
         select(CheckinDelivery, Member, Workspace)
-        .join(Member, Member.id == CheckinDelivery.member_id)
-        .join(CheckinRound, CheckinRound.id == CheckinDelivery.round_id)
-        .join(Workspace, Workspace.team_id == CheckinRound.team_id)
+        .join(Member, col(Member.id) == CheckinDelivery.member_id)
+        .join(CheckinRound, col(CheckinRound.id) == CheckinDelivery.round_id)
+        .join(Workspace, col(Workspace.team_id) == CheckinRound.team_id)
         .where(CheckinDelivery.id == delivery_id)
     ).one()
     return row[0], row[1], row[2]

@@ -2,13 +2,16 @@
 
 Everything here is storage logic with no Slack in it; `bot.checkins.fanout` does the sending."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import func, update
+from sqlalchemy import CursorResult, and_, case, func, or_, update
 from sqlmodel import Session, col, select
 
 from bot.core import schedule
+from bot.members.forget import scrub_theme_examples
 from bot.slack.mrkdwn import is_number
 from storage.models import (
     Answer,
@@ -16,6 +19,9 @@ from storage.models import (
     AnswerTag,
     CheckinDelivery,
     CheckinRound,
+    Consent,
+    Convening,
+    ConveningStatus,
     DeliveryStatus,
     Member,
     MemberStatus,
@@ -47,21 +53,34 @@ class ModalAnswer:
     pain_point_ids: list[int] = field(default_factory=list)
     support_score: int | None = None
     wants_match: bool = False
-    consent_quote: bool = False
+    consent: str = Consent.DEFAULT  # a `Consent` level
+    # The form told the member that facilitators can read answers (it says so when they can).
+    told_readable: bool = False
 
 
 # ---------------------------------------------------------------- planning rounds
 
 
 def get_or_create_round(
-    session: Session, team_id: str, round_key: str, kind: str, started_by: str | None = None
+    session: Session,
+    team_id: str,
+    round_key: str,
+    kind: str,
+    started_by: str | None = None,
+    round_date: date | None = None,
+    now: datetime | None = None,
 ) -> CheckinRound:
-    insert_ignoring_duplicates(
-        session,
-        CheckinRound,
-        [{"team_id": team_id, "round_key": round_key, "kind": kind, "started_by": started_by}],
-        conflict=["team_id", "round_key"],
-    )
+    row: dict[str, object] = {
+        "team_id": team_id,
+        "round_key": round_key,
+        "kind": kind,
+        "started_by": started_by,
+        "round_date": round_date,
+    }
+    if now is not None:
+        # The runtime's clock, not the process's: the round's date is shown to facilitators.
+        row["created_at"] = now
+    insert_ignoring_duplicates(session, CheckinRound, [row], conflict=["team_id", "round_key"])
     session.commit()
     return session.exec(
         select(CheckinRound).where(CheckinRound.team_id == team_id, CheckinRound.round_key == round_key)
@@ -87,7 +106,10 @@ def plan_scheduled(session: Session, workspace: Workspace, now: datetime) -> int
         )
         if fire is None:
             continue
-        round_ = get_or_create_round(session, workspace.team_id, fire.date().isoformat(), RoundKind.SCHEDULED)
+        day = fire.date()  # the fire's local date: one round for every time zone's Monday
+        round_ = get_or_create_round(
+            session, workspace.team_id, day.isoformat(), RoundKind.SCHEDULED, round_date=day, now=now
+        )
         created += _add_deliveries(session, round_, due_by_frequency(session, group, fire), due_at=fire)
     session.commit()
     return created
@@ -134,21 +156,53 @@ def due_by_frequency(session: Session, members: list[Member], fire: datetime) ->
     ]
 
 
-def start_manual_round(
-    session: Session, workspace: Workspace, started_by: str, now: datetime
-) -> tuple[CheckinRound, int]:
-    """`/convene checkin now`. Keyed by the minute, so a double-click is one round."""
-    key = f"manual-{now.strftime('%Y%m%dT%H%M')}"
-    round_ = get_or_create_round(session, workspace.team_id, key, RoundKind.MANUAL, started_by)
+MANUAL_GAP = schedule.MIN_GAP  # like scheduled ones, at most one manual round a day
+
+
+@dataclass
+class ManualRound:
+    round: CheckinRound
+    started_at: datetime  # when this round was started (by this command or an earlier one)
+    new: bool  # this command started it
+    added: int  # members asked by this command
+
+
+def start_manual_round(session: Session, workspace: Workspace, started_by: str, now: datetime) -> ManualRound:
+    """`/convene checkin now`: a round for every active member, at most one a day. Within a
+    day of the last one (a double-click, a colleague typing it too, a command a second past
+    the minute) it is that same round, and only members who joined since are asked. The
+    start is claimed on the workspace row, so concurrent commands agree on one round."""
+    started = claimed(
+        session,
+        update(Workspace)
+        .where(
+            col(Workspace.team_id) == workspace.team_id,
+            or_(col(Workspace.manual_round_at).is_(None), col(Workspace.manual_round_at) <= now - MANUAL_GAP),
+        )
+        .values(manual_round_at=now),
+    )
+    started_at = now
+    if not started:
+        latest = session.exec(
+            select(Workspace.manual_round_at).where(Workspace.team_id == workspace.team_id)
+        ).one()
+        started_at = latest or now
+    key = f"manual-{started_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S')}"
+    day = started_at.astimezone(schedule.zone(workspace.timezone)).date()
+    round_ = get_or_create_round(
+        session, workspace.team_id, key, RoundKind.MANUAL, started_by, day, now=started_at
+    )
     members = session.exec(
         select(Member).where(Member.team_id == workspace.team_id, Member.status == MemberStatus.ACTIVE)
     ).all()
-    created = _add_deliveries(session, round_, members, due_at=now)
+    added = _add_deliveries(session, round_, members, due_at=now)
     session.commit()
-    return round_, created
+    return ManualRound(round_, started_at, started, added)
 
 
-def _add_deliveries(session: Session, round_: CheckinRound, members: list[Member], due_at: datetime) -> int:
+def _add_deliveries(
+    session: Session, round_: CheckinRound, members: Sequence[Member], due_at: datetime
+) -> int:
     rows = [
         {
             "round_id": round_.id,
@@ -191,7 +245,7 @@ def expire_stale(session: Session, now: datetime) -> int:
         .values(status=DeliveryStatus.EXPIRED)
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(CursorResult[Any], result).rowcount  # an UPDATE's result has a rowcount
 
 
 def claim(session: Session, delivery_id: int, now: datetime) -> bool:
@@ -206,25 +260,40 @@ def claim(session: Session, delivery_id: int, now: datetime) -> bool:
         .values(
             status=DeliveryStatus.SENDING,
             claimed_at=now,
-            attempts=CheckinDelivery.attempts + 1,  # type: ignore[operator]
+            attempts=CheckinDelivery.attempts + 1,
         ),
     )
 
 
 def mark_sent(session: Session, delivery_id: int, channel_id: str, message_ts: str, now: datetime) -> None:
+    """Slack has the message. A member may have answered or skipped it before the sender
+    heard back (the DM arrives first): their answer's status stays."""
+    status = col(CheckinDelivery.status)
     session.execute(
         update(CheckinDelivery)
         .where(col(CheckinDelivery.id) == delivery_id)
-        .values(status=DeliveryStatus.SENT, channel_id=channel_id, message_ts=message_ts, sent_at=now)
+        .values(
+            status=case((status == DeliveryStatus.SENDING, DeliveryStatus.SENT), else_=status),
+            channel_id=channel_id,
+            message_ts=message_ts,
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), now),
+        )
     )
     session.commit()
 
 
 def mark_failed(session: Session, delivery_id: int, error: str, permanent: bool) -> None:
+    """Slack refused the message: it will be sent again (or never, if `permanent`). Only a
+    delivery still being sent; one a member already answered is settled."""
     status = DeliveryStatus.UNDELIVERABLE if permanent else DeliveryStatus.FAILED
     session.execute(
         update(CheckinDelivery)
-        .where(col(CheckinDelivery.id) == delivery_id)
+        .where(
+            col(CheckinDelivery.id) == delivery_id,
+            col(CheckinDelivery.status).in_(
+                [DeliveryStatus.SENDING, DeliveryStatus.PENDING, DeliveryStatus.FAILED]
+            ),
+        )
         .values(status=status, last_error=error[:120])
     )
     session.commit()
@@ -277,7 +346,7 @@ def settle_stuck(
         update(CheckinDelivery)
         .where(
             col(CheckinDelivery.id) == delivery_id,
-            CheckinDelivery.status == DeliveryStatus.SENDING,
+            col(CheckinDelivery.status) == DeliveryStatus.SENDING,
             col(CheckinDelivery.claimed_at) == claimed_at,
         )
         .values(**values),
@@ -313,10 +382,18 @@ def claim_reminder(session: Session, delivery_id: int, now: datetime) -> bool:
         .where(
             col(CheckinDelivery.id) == delivery_id,
             col(CheckinDelivery.reminder_sent_at).is_(None),
-            CheckinDelivery.status == DeliveryStatus.SENT,
+            col(CheckinDelivery.status) == DeliveryStatus.SENT,
         )
         .values(reminder_sent_at=now),
     )
+
+
+def ahead_of(session: Session, delivery: CheckinDelivery) -> str | None:
+    """The name of the convening this check-in asks ahead of (pre-engagement), if any."""
+    if delivery.convening_id is None:
+        return None
+    convening = session.get(Convening, delivery.convening_id)
+    return convening.name if convening is not None and convening.status == ConveningStatus.PLANNED else None
 
 
 # ---------------------------------------------------------------- answers
@@ -349,25 +426,40 @@ def answer_to_edit(session: Session, action_value: str, delivery: CheckinDeliver
     return modal_answer(session, delivery)
 
 
+def _asked_at(delivery: CheckinDelivery) -> datetime | None:
+    """When the member got the check-in: when it was sent or, while the sender has not heard
+    back from Slack (or died before it did), when it was claimed for sending."""
+    if delivery.status == DeliveryStatus.SENDING:
+        return delivery.sent_at or delivery.claimed_at
+    return delivery.sent_at if delivery.status in DeliveryStatus.OPEN else None
+
+
 def open_delivery(session: Session, member: Member, now: datetime) -> CheckinDelivery | None:
-    """The check-in a plain DM reply belongs to: the latest one sent in the last week."""
+    """The check-in a plain DM reply belongs to: the latest one sent in the last week,
+    including one whose sending is not settled yet (the member has it in hand)."""
+    asked_at = func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at))
     return session.exec(
         select(CheckinDelivery)
         .where(
             CheckinDelivery.member_id == member.id,
-            col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
-            col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+            or_(
+                and_(
+                    col(CheckinDelivery.status).in_(DeliveryStatus.OPEN),
+                    col(CheckinDelivery.sent_at) > now - OPEN_FOR,
+                ),
+                and_(col(CheckinDelivery.status) == DeliveryStatus.SENDING, asked_at > now - OPEN_FOR),
+            ),
         )
-        .order_by(col(CheckinDelivery.sent_at).desc())
+        .order_by(asked_at.desc())
     ).first()
 
 
 def is_open(delivery: CheckinDelivery, now: datetime) -> bool:
-    return (
-        delivery.status in DeliveryStatus.OPEN
-        and delivery.sent_at is not None
-        and delivery.sent_at > now - OPEN_FOR
-    )
+    """Whether the member may still answer this check-in. One still marked as being sent
+    counts: a member pressing its button, or replying to it, has it, whatever our records
+    say after a crash."""
+    asked_at = _asked_at(delivery)
+    return asked_at is not None and asked_at > now - OPEN_FOR
 
 
 def check_text(text: str | None, limit: int) -> str:
@@ -387,8 +479,10 @@ def record_dm_answer(
     dedupe_key: str,
     now: datetime,
 ) -> Answer | None:
-    """Store a plain DM reply. Returns None if Slack re-delivered a message already stored."""
+    """Store a plain DM reply, at the member's default consent level. Returns None if Slack
+    re-delivered a message already stored."""
     cleaned = check_text(text, MAX_ANSWER_CHARS)
+    told = _told_readable(session, member, delivery)
     inserted = insert_ignoring_duplicates(
         session,
         Answer,
@@ -399,6 +493,8 @@ def record_dm_answer(
                 "delivery_id": delivery.id,
                 "text": cleaned,
                 "source": AnswerSource.DM,
+                "consent": Consent.parse(member.consent_default),
+                "readable_by_facilitators": told,
                 "dedupe_key": dedupe_key,
                 "created_at": now,
                 "updated_at": now,
@@ -412,6 +508,20 @@ def record_dm_answer(
     _mark_answered(session, delivery, now)
     session.commit()
     return session.exec(select(Answer).where(Answer.dedupe_key == dedupe_key)).one()
+
+
+def _told_readable(session: Session, member: Member, delivery: CheckinDelivery) -> bool:
+    """Whether facilitators may read this answer: only if the workspace lets them now, and the
+    check-in it answers was sent after that was turned on, so its DM told the member so (as
+    members are told: "answers to check-ins sent since <date>")."""
+    workspace = session.get(Workspace, member.team_id)
+    return bool(
+        workspace is not None
+        and workspace.raw_answers
+        and workspace.raw_answers_since is not None
+        and delivery.sent_at is not None
+        and delivery.sent_at > workspace.raw_answers_since
+    )
 
 
 def record_modal_answer(
@@ -441,10 +551,15 @@ def record_modal_answer(
         answer.text = check_text(form.text, MAX_MODAL_CHARS)
     answer.support_score = form.support_score
     answer.wants_match = form.wants_match
-    answer.consent_quote = form.consent_quote
+    withdrawn = answer.consent == Consent.QUOTE_ANONYMOUSLY and form.consent != Consent.QUOTE_ANONYMOUSLY
+    answer.consent = Consent.parse(form.consent)
+    answer.readable_by_facilitators = form.told_readable and _told_readable(session, member, delivery)
     answer.updated_at = now
     session.add(answer)
     session.flush()
+    if withdrawn and answer.id is not None:
+        # Proposed themes may show its first sentence as an example: not any more.
+        scrub_theme_examples(session, [answer])
     _set_member_tags(session, answer, member.team_id, form.pain_point_ids, now)
     _mark_answered(session, delivery, now)
     session.commit()
@@ -465,8 +580,10 @@ def _answer_to_edit(
 def _set_member_tags(
     session: Session, answer: Answer, team_id: str, pain_point_ids: list[int], now: datetime
 ) -> None:
-    """The member's own selection replaces earlier member tags; ids from elsewhere (another
-    workspace, retired, forged) are ignored."""
+    """The member's own selection replaces earlier member tags, the machine's, and a
+    facilitator's earlier correction: the latest choice a person made wins. No selection
+    leaves a correction in force and lets the tagger speak otherwise. Ids from elsewhere
+    (another workspace, retired, forged) are ignored."""
     valid = set(
         session.exec(
             select(PainPoint.id).where(
@@ -477,15 +594,17 @@ def _set_member_tags(
         ).all()
     )
     existing = session.exec(select(AnswerTag).where(AnswerTag.answer_id == answer.id)).all()
-    machine = (TagSource.OFFLINE, TagSource.LLM)
+    overridden = (*TagSource.MACHINE, TagSource.FACILITATOR)
+    tag: AnswerTag | None  # each existing tag, then each selection's tag if it has one
     for tag in existing:
-        # A selection replaces the machine's guesses too; no selection lets the tagger speak.
-        replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in machine)
+        replaced = tag.source == TagSource.MEMBER or (bool(valid) and tag.source in overridden)
         if tag.pain_point_id not in valid and replaced:
             session.delete(tag)
-    if not valid:
+    if valid:
+        answer.corrected_by, answer.corrected_at = None, None
+    else:
         answer.tagged_at = None  # (re-)tag the text on the next tick
-        session.add(answer)
+    session.add(answer)
     already = {tag.pain_point_id: tag for tag in existing}
     for pain_id in sorted(i for i in valid if i is not None):
         tag = already.get(pain_id)
@@ -500,23 +619,45 @@ def _set_member_tags(
                 )
             )
         else:
-            # The member's own selection always wins over a machine's guess.
+            # The member's own selection wins over a machine's guess and an older correction.
             tag.source, tag.confidence = TagSource.MEMBER, 1.0
             session.add(tag)
 
 
+ANSWERABLE = (DeliveryStatus.SENDING, DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED)
+
+
 def _mark_answered(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
-    if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.SKIPPED, DeliveryStatus.ANSWERED):
-        delivery.status = DeliveryStatus.ANSWERED
-        delivery.answered_at = delivery.answered_at or now
-        session.add(delivery)
+    """The answer settles the check-in, even one still marked as being sent: the member has
+    it, so recovery must neither send it again nor wait on Slack for it. One statement, so
+    a sender hearing back from Slack at the same moment cannot undo it (see `mark_sent`)."""
+    session.execute(
+        update(CheckinDelivery)
+        .where(col(CheckinDelivery.id) == delivery.id, col(CheckinDelivery.status).in_(ANSWERABLE))
+        .values(
+            status=DeliveryStatus.ANSWERED,
+            answered_at=func.coalesce(col(CheckinDelivery.answered_at), now),
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at), now),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 def skip(session: Session, delivery: CheckinDelivery, now: datetime) -> None:
-    if delivery.status == DeliveryStatus.SENT:
-        delivery.status = DeliveryStatus.SKIPPED
-        session.add(delivery)
-        session.commit()
+    """Skip this week: like an answer, it settles a check-in still marked as being sent."""
+    session.execute(
+        update(CheckinDelivery)
+        .where(
+            col(CheckinDelivery.id) == delivery.id,
+            col(CheckinDelivery.status).in_([DeliveryStatus.SENDING, DeliveryStatus.SENT]),
+        )
+        .values(
+            status=DeliveryStatus.SKIPPED,
+            sent_at=func.coalesce(col(CheckinDelivery.sent_at), col(CheckinDelivery.claimed_at), now),
+        )
+        .execution_options(synchronize_session="fetch")
+    )
+    session.commit()
 
 
 def member_tag_ids(session: Session, answer_id: int) -> list[int]:

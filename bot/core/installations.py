@@ -159,7 +159,7 @@ class Installations:
 
         return OAuthSettings(
             client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
+            client_secret=settings.slack_client_secret.get_secret_value(),
             scopes=list(settings.slack_scopes or DEFAULT_SCOPES),
             user_scopes=[],
             redirect_uri=settings.slack_redirect_uri,

@@ -14,8 +14,9 @@ from bot.core.clock import Clock
 from bot.core.config import Settings
 from bot.core.installations import Installations
 from bot.core.leadership import Leadership, Lease
-from bot.core.tagger import Tagger
+from bot.core.tagger import Tagger, WorkspaceTaggers
 from bot.core.texts import Texts
+from bot.slack.budget import CallBudget
 from bot.slack.errors import error_code, is_revoked
 from storage.db import Database
 
@@ -37,6 +38,9 @@ class Runtime:
     # With a single bot token: the workspace it belongs to (auth.test at start), the only
     # one served. None until known.
     home_team_id: str | None = None
+    # Each workspace's tagger, taught by its members' ticks and facilitators' corrections.
+    # None: every workspace's answers are tagged by `tagger` as it is.
+    taggers: WorkspaceTaggers | None = None
     # This process's claim on the scheduler lease: every instance ticks, only the holder works.
     leadership: Leadership = field(init=False)
     caches: Caches = field(default_factory=Caches)
@@ -45,9 +49,17 @@ class Runtime:
     # Workspaces whose token Slack has refused (revoked, uninstalled), with Slack's word.
     _stopped: dict[str, str] = field(default_factory=dict, init=False, repr=False)
     _stop_lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+    # Per workspace: what recovery may still ask of conversations.history (bot.app.recovery).
+    history_budgets: dict[str, CallBudget] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.leadership = Leadership(Lease(self.db, self.settings.lease_seconds))
+
+    def history_budget(self, team_id: str) -> CallBudget:
+        budget = self.history_budgets.get(team_id)
+        if budget is None:
+            budget = self.history_budgets[team_id] = CallBudget(self.settings.history_calls_per_minute)
+        return budget
 
     def serves(self, team_id: str, *, fresh: bool = False) -> bool:
         """Whether Convene may message this workspace now. Scheduled jobs skip the others:

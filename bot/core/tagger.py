@@ -28,3 +28,17 @@ class Tagger(Protocol):
     name: str  # stored as the tag's source: "offline" or "llm"
 
     def tag(self, texts: Sequence[str], taxonomy: Sequence[PainPointSpec]) -> list[list[Tag]]: ...
+
+
+class WorkspaceTaggers(Protocol):
+    """Each workspace's tagger, taught by its own community (`bot.tagging.community`)."""
+
+    def learn(self, team_id: str) -> bool:
+        """Start training the workspace's tagger if its labels changed; never waits."""
+        ...
+
+    def tagger_for(self, team_id: str, taxonomy: Sequence[PainPointSpec]) -> Tagger | None:
+        """The tagger for the workspace's answers now; None while its own is being trained."""
+        ...
+
+    def close(self) -> None: ...

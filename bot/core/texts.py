@@ -33,6 +33,18 @@ class Texts:
             raise KeyError(f"prompt {key!r} is not a text")
         return template.format(**values) if values else template
 
+    def count(self, key: str, count: int, locale: str | None = None, **values: object) -> str:
+        """A text with a number in it: `<key>_one` where the language says one (English and
+        Spanish: 1; French: 0 and 1), else `<key>`. `{count}` is filled in."""
+        language = self.language(locale)
+        singular = count in (0, 1) if language == "fr" else count == 1
+        if singular:
+            try:
+                return self.get(f"{key}_one", locale, count=count, **values)
+            except KeyError:
+                pass
+        return self.get(key, locale, count=count, **values)
+
     def list(self, key: str, locale: str | None = None) -> list[str]:
         value = self._lookup(key, language_of(locale))
         if not isinstance(value, list):

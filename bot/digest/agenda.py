@@ -1,20 +1,24 @@
-"""A draft agenda for the next convening, from everything collected recently: a session per
-leading pain point, ranked by prevalence, trend and how alone people felt with it, with a
-format and the members who offered to lead it."""
+"""A draft agenda for the next convening, from everything said since the previous one (all
+history before the first): a session per leading pain point, ranked by prevalence, trend and
+how alone people felt with it, with a format and the members who offered to lead it. Answers
+given ahead of the coming convening (pre-engagement) weigh `AHEAD_WEIGHT` times as much."""
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import Session, col, func, select
 
+from bot.convenings import service as convenings
 from bot.core.texts import Texts
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape
 from storage.models import (
     Answer,
     AnswerTag,
+    CheckinDelivery,
     EmergingTheme,
     MatchGroup,
     MatchMember,
@@ -24,10 +28,11 @@ from storage.models import (
     PainPointStatus,
     ThemeAnswer,
     ThemeStatus,
+    Workspace,
 )
 
-WINDOW_WEEKS = 12
 RECENT_WEEKS = 4
+AHEAD_WEIGHT = 2  # an answer given ahead of the coming convening counts twice
 MAX_SESSIONS = 4
 PANEL_MIN = 2  # members who said a match helped, enough for a panel
 
@@ -41,6 +46,12 @@ class PainStats:
     average_support: float | None
     leaders: tuple[str, ...] = ()  # names of members who opted in and raised it
     helped: tuple[str, ...] = ()  # names of members who said a match on it helped
+    weeks: int = 12  # how many weeks the answers span
+    ahead: int = 0  # of `total`, answers given ahead of the coming convening
+
+    @property
+    def weighted(self) -> int:
+        return self.total + (AHEAD_WEIGHT - 1) * self.ahead
 
 
 @dataclass(frozen=True)
@@ -58,16 +69,24 @@ class Agenda:
     weeks: int
     sessions: list[Session_] = field(default_factory=list)
     themes: list[tuple[str, int]] = field(default_factory=list)
+    since: tuple[str, date] | None = None  # the previous convening (name, day), if any
+    coming: tuple[str, date] | None = None  # the next one, if planned
+    ahead: int = 0  # answers given ahead of it
 
 
 def trend_of(stats: PainStats) -> float:
-    """Recent weekly rate against the earlier weekly rate: > 0 rising."""
-    earlier_weeks = WINDOW_WEEKS - RECENT_WEEKS
+    """Recent weekly rate against the earlier weekly rate: > 0 rising (0 without an earlier
+    period to compare with)."""
+    earlier_weeks = stats.weeks - RECENT_WEEKS
+    if earlier_weeks <= 0:
+        return 0.0
     return stats.recent / RECENT_WEEKS - (stats.total - stats.recent) / earlier_weeks
 
 
 def score(stats: PainStats, all_answers: int) -> float:
-    prevalence = stats.total / all_answers if all_answers else 0.0
+    """`all_answers` counts answers given ahead of the coming convening `AHEAD_WEIGHT` times,
+    as `stats.weighted` does."""
+    prevalence = stats.weighted / all_answers if all_answers else 0.0
     rising = max(-1.0, min(1.0, trend_of(stats)))
     difficulty = (5 - stats.average_support) / 4 if stats.average_support is not None else 0.5
     return prevalence * 2 + rising * 0.5 + difficulty
@@ -85,41 +104,62 @@ def rank(stats: list[PainStats], all_answers: int) -> list[Session_]:
         else:
             format_key = "agenda.format_roleplay"
         sessions.append(Session_(s.name, s.slug, format_key, score(s, all_answers), s))
-    return sorted(sessions, key=lambda x: (-x.score, x.slug))[:MAX_SESSIONS]
+    # How many raised it comes first: a pain point is never left out while one raised less
+    # often gets a session. Trend and difficulty (the score) order those raised equally often.
+    return sorted(sessions, key=lambda x: (-x.stats.total, -x.score, x.slug))[:MAX_SESSIONS]
 
 
 def draft(session: Session, team_id: str, now: datetime) -> Agenda:
-    since, recent_since = now - timedelta(weeks=WINDOW_WEEKS), now - timedelta(weeks=RECENT_WEEKS)
+    workspace = session.get(Workspace, team_id)
+    assert workspace is not None
+    window = convenings.agenda_window(session, workspace, now)
+    coming = window.coming.id if window.coming is not None else -1
+    recent_since = now - timedelta(weeks=RECENT_WEEKS)
+    since = window.since
+    if since is None:  # before the first convening: all history
+        since = (
+            session.exec(select(func.min(Answer.created_at)).where(Answer.team_id == team_id)).one() or now
+        )
+    weeks = max(1, math.ceil((now - since) / timedelta(weeks=1)))
     rows = session.exec(
-        select(
+        select(  # type: ignore[call-overload]  # sqlmodel types select() up to 4 columns
             PainPoint.slug,
             PainPoint.name,
             Answer.created_at,
             Answer.support_score,
             Member.real_name,
             Member.can_lead,
+            CheckinDelivery.convening_id,
         )
         .join(AnswerTag, col(AnswerTag.pain_point_id) == PainPoint.id)
         .join(Answer, col(Answer.id) == AnswerTag.answer_id)
         .join(Member, col(Member.id) == Answer.member_id)
+        .outerjoin(CheckinDelivery, col(CheckinDelivery.id) == Answer.delivery_id)
         .where(
             PainPoint.team_id == team_id,
             PainPoint.status == PainPointStatus.ACTIVE,
             col(Answer.created_at) >= since,
         )
     ).all()
-    all_answers = session.exec(
-        select(func.count()).where(Answer.team_id == team_id, col(Answer.created_at) >= since)
+    all_answers, ahead_answers = session.exec(
+        select(func.count(), func.count(col(CheckinDelivery.id)))
+        .select_from(Answer)
+        .outerjoin(
+            CheckinDelivery,
+            (col(CheckinDelivery.id) == Answer.delivery_id) & (col(CheckinDelivery.convening_id) == coming),
+        )
+        .where(Answer.team_id == team_id, col(Answer.created_at) >= since)
     ).one()
     per: dict[str, dict[str, Any]] = defaultdict(
-        lambda: {"total": 0, "recent": 0, "support": [], "leaders": set()}
+        lambda: {"total": 0, "recent": 0, "ahead": 0, "support": [], "leaders": set()}
     )
     names: dict[str, str] = {}
-    for slug, name, created, support, real_name, can_lead in rows:
+    for slug, name, created, support, real_name, can_lead, convening_id in rows:
         entry = per[slug]
         names[slug] = name
         entry["total"] += 1
         entry["recent"] += created >= recent_since
+        entry["ahead"] += convening_id == coming
         if support:
             entry["support"].append(support)
         if can_lead:
@@ -134,10 +174,17 @@ def draft(session: Session, team_id: str, now: datetime) -> Agenda:
             sum(e["support"]) / len(e["support"]) if e["support"] else None,
             tuple(sorted(e["leaders"])),
             tuple(sorted(helped.get(slug, set()))),
+            weeks,
+            e["ahead"],
         )
         for slug, e in per.items()
     ]
-    agenda = Agenda(all_answers, WINDOW_WEEKS, rank(stats, all_answers))
+    weighted_all = all_answers + (AHEAD_WEIGHT - 1) * ahead_answers
+    agenda = Agenda(all_answers, weeks, rank(stats, weighted_all))
+    if window.previous is not None:
+        agenda.since = (window.previous.name, window.previous.day)
+    if window.coming is not None:
+        agenda.coming, agenda.ahead = (window.coming.name, window.coming.day), int(ahead_answers)
     for theme, count in session.exec(
         select(EmergingTheme.name, col(ThemeAnswer.answer_id))
         .join(ThemeAnswer, col(ThemeAnswer.theme_id) == EmergingTheme.id)
@@ -179,11 +226,31 @@ def _helped_by_pain(session: Session, team_id: str, since: datetime) -> dict[str
     return helped
 
 
+def intro(texts: Texts, agenda: Agenda, mrkdwn: bool = True) -> str:
+    """Which answers the agenda is built from: since the previous convening, or all of them.
+    Convening names are a facilitator's words: escaped for Slack, as typed for the file (which
+    is the document itself, so its text says nothing of attachments)."""
+    shown = escape if mrkdwn else str
+    if agenda.since is not None:
+        name, day = agenda.since
+        period = texts.get("agenda.period_since", name=shown(name), date=day.isoformat(), weeks=agenda.weeks)
+    else:
+        period = texts.get("agenda.period_all", weeks=agenda.weeks)
+    key = "agenda.intro" if mrkdwn else "agenda.intro_document"
+    text = texts.get(key, answers=agenda.answers, period=period)
+    if agenda.coming is not None and agenda.ahead:
+        text += " " + texts.get("agenda.intro_ahead", count=agenda.ahead, name=shown(agenda.coming[0]))
+    return text
+
+
 def agenda_blocks(texts: Texts, agenda: Agenda) -> list[dict[str, Any]]:
-    out = [
-        blocks.header(texts.get("agenda.header")),
-        blocks.context(texts.get("agenda.intro", answers=agenda.answers, weeks=agenda.weeks)),
-    ]
+    out = [blocks.header(texts.get("agenda.header"))]
+    if agenda.coming is not None:
+        name, day = agenda.coming
+        out.append(
+            blocks.section(texts.get("agenda.for_convening", name=f"*{escape(name)}*", date=day.isoformat()))
+        )
+    out.append(blocks.context(intro(texts, agenda) + " " + texts.get("agenda.file_in_thread")))
     if not agenda.sessions:
         out.append(blocks.section(texts.get("agenda.no_sessions")))
     for number, item in enumerate(agenda.sessions, start=1):
@@ -208,35 +275,65 @@ def _rationale(texts: Texts, item: Session_) -> str:
         "agenda.trend_rising" if trend > 0 else "agenda.trend_falling" if trend < 0 else "agenda.trend_steady"
     )
     support = f"{item.stats.average_support:.1f}/5" if item.stats.average_support is not None else "n/a"
-    return texts.get(
-        "agenda.rationale", count=item.stats.total, weeks=WINDOW_WEEKS, trend=texts.get(word), support=support
+    text = texts.get(
+        "agenda.rationale",
+        count=item.stats.total,
+        weeks=item.stats.weeks,
+        trend=texts.get(word),
+        support=support,
     )
+    if item.stats.ahead:
+        text += " " + texts.get("agenda.rationale_ahead", count=item.stats.ahead)
+    return text
 
 
-def _leaders(texts: Texts, item: Session_) -> str:
+def _leaders(texts: Texts, item: Session_, mrkdwn: bool = True) -> str:
     names = item.stats.helped if item.format_key == "agenda.format_panel" else item.stats.leaders
     if not names:
         return texts.get("agenda.leaders_none")
-    return texts.get("agenda.leaders", names=", ".join(escape(n) for n in names[:5]))
+    shown = [escape(n) if mrkdwn else n for n in names[:5]]  # the Markdown file is not mrkdwn
+    return texts.get("agenda.leaders", names=", ".join(shown))
 
 
 def to_markdown(texts: Texts, agenda: Agenda) -> str:
-    lines = [
-        f"# {texts.get('agenda.header')}",
-        "",
-        texts.get("agenda.intro", answers=agenda.answers, weeks=agenda.weeks),
-        "",
-    ]
+    # The file is the document itself, read and edited away from Slack: it says nothing of
+    # attachments, and carries no Slack markup.
+    lines = [f"# {texts.get('agenda.header')}", ""]
+    if agenda.coming is not None:
+        name, day = agenda.coming
+        lines += [texts.get("agenda.for_convening", name=name, date=day.isoformat()), ""]
+    lines += [intro(texts, agenda, mrkdwn=False), ""]
     for number, item in enumerate(agenda.sessions, start=1):
         lines += [
             f"## {number}. {item.title}",
             "",
-            f"- Format: {texts.get(item.format_key)}",
-            f"- Why: {_rationale(texts, item)}",
-            f"- {_leaders(texts, item)}",
+            "- " + texts.get("agenda.document_format", format=texts.get(item.format_key)),
+            "- " + texts.get("agenda.document_why", rationale=_rationale(texts, item)),
+            f"- {_leaders(texts, item, mrkdwn=False)}",
             "",
         ]
     if agenda.themes:
         lines += [f"## {texts.get('agenda.themes_header')}", ""]
-        lines += [f"- {name} ({count} answers)" for name, count in agenda.themes]
+        lines += [
+            "- " + texts.get("agenda.document_theme", name=name, count=count) for name, count in agenda.themes
+        ]
     return "\n".join(lines) + "\n"
+
+
+def digest_section(texts: Texts, agenda: Agenda) -> list[dict[str, Any]]:
+    """The digest's short form: the coming convening's sessions, one line each."""
+    if agenda.coming is None:
+        return []
+    name, day = agenda.coming
+    lines = [
+        texts.get(
+            "agenda.digest_line", number=number, title=escape(item.title), format=texts.get(item.format_key)
+        )
+        for number, item in enumerate(agenda.sessions, start=1)
+    ] or [texts.get("agenda.no_sessions")]
+    heading = texts.get("agenda.digest_header", name=escape(name), date=day.isoformat())
+    return [
+        blocks.section(f"*{heading}*"),
+        *blocks.sections_from_lines(lines),
+        blocks.context(intro(texts, agenda) + " " + texts.get("agenda.digest_more")),
+    ]

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.core.texts import Texts
 from bot.digest.community_stats import CommunityStats
-from bot.digest.model import Digest
+from bot.digest.model import Digest, PainTrend
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, quote
 from bot.tagging.blocks import THEME_ADOPT, THEME_DISMISS  # the same buttons as in `/convene pains`
@@ -30,8 +30,15 @@ def number(value: float | None, texts: Texts, digits: int = 1) -> str:
 
 
 def digest_blocks(
-    texts: Texts, digest: Digest, summary: str, period: str, drifting_names: list[str]
+    texts: Texts,
+    digest: Digest,
+    summary: str,
+    period: str,
+    drifting_names: list[str],
+    convening: Blocks | None = None,
+    agenda: Blocks | None = None,
 ) -> Blocks:
+    """`convening`: the section on last week's convening; `agenda`: the coming one's draft."""
     out: Blocks = [
         blocks.header(texts.get("digest.header", week=digest.week_key)),
         blocks.context(period),
@@ -57,20 +64,13 @@ def digest_blocks(
             ),
         )
     )
-    lines = [
-        texts.get(
-            "digest.pain_line",
-            rank=rank,
-            name=escape(p.name),
-            count=p.count,
-            arrow="▲" if p.change > 0 else "▼" if p.change < 0 else "▶",
-            change=f"{p.change:+.1f}",
-            average=f"{p.previous_average:.1f}",
-            symptom=texts.get("digest.pain_symptom") if p.is_symptom else "",
-        )
-        for rank, p in enumerate(digest.pains, start=1)
-    ] or [texts.get("digest.pains_none")]
-    out.append(blocks.section(f"*{texts.get('digest.pains_header')}*"))
+    lines = [_pain_line(texts, rank, p) for rank, p in enumerate(digest.pains, start=1)] or [
+        texts.get("digest.pains_none")
+    ]
+    heading = f"*{texts.get('digest.pains_header')}*"
+    if digest.first_week:
+        heading += "\n" + texts.get("digest.no_history_note")
+    out.append(blocks.section(heading))
     out.extend(blocks.sections_from_lines(lines))
     if digest.themes:
         out.append(blocks.section(f"*{texts.get('digest.themes_header')}*"))
@@ -91,6 +91,9 @@ def digest_blocks(
     if digest.quotes:
         out.append(blocks.section(f"*{texts.get('digest.quotes_header')}*"))
         out.extend(blocks.section(quote(q, 700)) for q in digest.quotes[:5])
+    if convening:
+        out.append({"type": "divider"})
+        out.extend(convening)
     out.append(
         _titled(
             texts,
@@ -121,7 +124,27 @@ def digest_blocks(
     )
     drifting = ", ".join(escape(n) for n in drifting_names) or texts.get("digest.drifting_none")
     out.append(_titled(texts, "digest.drifting_header", drifting))
+    if agenda:
+        out.append({"type": "divider"})
+        out.extend(agenda)
     return out
+
+
+def _pain_line(texts: Texts, rank: int, pain: PainTrend) -> str:
+    symptom = texts.get("digest.pain_symptom") if pain.is_symptom else ""
+    if pain.change is None or pain.previous_average is None:
+        return texts.get("digest.pain_line_first", rank=rank, name=escape(pain.name), count=pain.count,
+                         symptom=symptom)  # fmt: skip
+    return texts.get(
+        "digest.pain_line",
+        rank=rank,
+        name=escape(pain.name),
+        count=pain.count,
+        arrow="▲" if pain.change > 0 else "▼" if pain.change < 0 else "▶",
+        change=f"{pain.change:+.1f}",
+        average=f"{pain.previous_average:.1f}",
+        symptom=symptom,
+    )
 
 
 def _titled(texts: Texts, key: str, body: str) -> dict[str, Any]:
@@ -129,14 +152,17 @@ def _titled(texts: Texts, key: str, body: str) -> dict[str, Any]:
 
 
 def split(
-    texts: Texts, week: str, all_blocks: Blocks, limit: int = blocks.MESSAGE_BLOCK_LIMIT
+    texts: Texts,
+    week: str,
+    all_blocks: Blocks,
+    limit: int = blocks.MESSAGE_BLOCK_LIMIT,
+    text_limit: int = blocks.MESSAGE_TEXT_LIMIT,
 ) -> list[Message]:
-    """Slack takes 50 blocks a message: a long digest becomes a first message and threaded
-    continuations, each headed so a reader knows where they are. An actions block stays with
-    the section before it (a theme and its buttons)."""
+    """Slack takes 50 blocks a message, and only so much text across them: a long digest
+    becomes a first message and threaded continuations, each headed so a reader knows where
+    they are. An actions block stays with the section before it (a theme and its buttons)."""
     messages: list[Message] = []
     current: Blocks = []
-    size = 0
     units: list[Blocks] = []
     for block in all_blocks:
         if block.get("type") == "actions" and units:
@@ -144,12 +170,11 @@ def split(
         else:
             units.append([block])
     for unit in units:
-        if current and size + len(unit) > limit:
+        grown = len(current) + len(unit) > limit or blocks.text_length(current + unit) > text_limit
+        if current and grown:
             messages.append(Message(_fallback(current), current))
             current = [blocks.context(texts.get("digest.continued", week=week))]
-            size = 1
         current.extend(unit)
-        size += len(unit)
     if current:
         messages.append(Message(_fallback(current), current))
     return messages
@@ -163,7 +188,7 @@ def _fallback(message_blocks: Blocks) -> str:
             return str(text["text"])[:200]
         for element in block.get("elements") or []:
             if isinstance(element, dict) and isinstance(element.get("text"), str):
-                return element["text"][:200]
+                return str(element["text"])[:200]
     return "Weekly digest"
 
 
@@ -202,7 +227,7 @@ def community_figures(texts: Texts, loc: str | None, stats: CommunityStats) -> B
             people=stats.people_this_month,
             met=percent(stats.meeting_rate),
             helped=percent(stats.helped_rate),
-            answers=stats.follow_up_answers,
+            follow_ups=texts.count("home.follow_up_answers", stats.follow_up_answers, loc),
         ),
     ]
     return [{"type": "divider"}, blocks.header(t("home.stats_header", loc)), blocks.section("\n".join(lines))]

@@ -18,6 +18,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.ft2font import FT2Font
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.ticker import MaxNLocator
 
 # Lines drawn at most; past this the smallest series are summed into one "Other" line.
@@ -26,6 +27,13 @@ WIDTH_IN, HEIGHT_IN, DPI = 10.0, 5.0, 120  # 1200 x 600 px: sharp in Slack, smal
 # Okabe-Ito, colour-blind safe, in an order that keeps neighbours distinct.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000", "#882255")
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
+# A period prime to the markers': no two of the 8 lines share colour, marker and dash.
+LINESTYLES = ("-", "--", "-.")
+# Lines that overlap (two pain points with the same counts, or one busy week) would hide each
+# other: each is nudged sideways a little, all within DODGE of its week's tick.
+# Only sideways: a count is drawn at its true height, and the markers, dashes and colours
+# keep equal runs apart.
+DODGE = 0.24
 OTHER_COLOUR = "#999999"
 TEXT_COLOUR = "#222222"
 MUTED_COLOUR = "#666666"
@@ -62,7 +70,7 @@ def render_trends_png(
     figure = trend_figure(weeks, series, names, title, labels=labels)
     buffer = io.BytesIO()
     # No "Software" entry: the bytes don't change with the matplotlib version's name.
-    FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})
+    FigureCanvasAgg(figure).print_png(buffer, metadata={"Software": None})  # type: ignore[no-untyped-call]
     figure.clear()
     return buffer.getvalue()
 
@@ -81,28 +89,32 @@ def trend_figure(
     weeks = [str(week) for week in weeks]
     lines = _fold(_aligned(series, len(weeks)), names, labels)
 
-    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained", facecolor="white")
-    figure.get_layout_engine().set(w_pad=0.12, h_pad=0.12)
+    layout = ConstrainedLayoutEngine(w_pad=0.12, h_pad=0.12)
+    figure = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout=layout, facecolor="white")
     axes = figure.add_subplot()
     families = list(_fonts()[0])
     _style(axes, title, labels, families)
-    x = list(range(len(weeks)))
+    peak = max((max(counts, default=0) for _, counts, _ in lines), default=0)
+    # Whole answers only; at least 0..5 so a quiet week doesn't look like a spike.
+    top = max(5, math.ceil(peak * 1.1))
     for index, (label, counts, is_other) in enumerate(lines):
+        nudge = _offset(index, len(lines))
         axes.plot(
-            x,
-            counts,
+            [week + nudge for week in range(len(weeks))],
+            list(counts),
             label=label,
             color=OTHER_COLOUR if is_other else PALETTE[index % len(PALETTE)],
             marker="o" if is_other else MARKERS[index % len(MARKERS)],
-            linestyle="--" if is_other else "-",
+            linestyle=":" if is_other else LINESTYLES[index % len(LINESTYLES)],
             linewidth=2.0,
-            markersize=4.5,
+            markersize=5.5,
+            markeredgecolor="white",  # a marker drawn over another stays visible as its own
+            markeredgewidth=0.8,
             zorder=2 if is_other else 3,
         )
     _x_axis(axes, weeks)
-    peak = max((max(counts, default=0) for _, counts, _ in lines), default=0)
-    # Whole answers only; at least 0..5 so a quiet week doesn't look like a spike.
-    axes.set_ylim(0, max(5, math.ceil(peak * 1.1)))
+    # Room below zero for markers drawn at zero.
+    axes.set_ylim(-top * 0.04, top)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=3))
     if lines:
         figure.legend(
@@ -125,6 +137,13 @@ def trend_figure(
             color=MUTED_COLOUR,
         )
     return figure
+
+
+def _offset(index: int, count: int) -> float:
+    """Line `index` of `count`: spread evenly over [-DODGE/2, DODGE/2], none for one line."""
+    if count < 2:
+        return 0.0
+    return DODGE * (index / (count - 1) - 0.5)
 
 
 def short_week(key: str, previous: str | None) -> str:
@@ -192,12 +211,21 @@ def _fonts() -> tuple[tuple[str, ...], frozenset[int]]:
 
 
 def _style(axes: Axes, title: str, labels: ChartLabels, families: list[str]) -> None:
-    font = {"fontfamily": families}
     axes.set_title(
-        _drawable(title), loc="left", fontsize=14, fontweight="bold", color=TEXT_COLOUR, pad=12, **font
+        _drawable(title),
+        loc="left",
+        fontsize=14,
+        fontweight="bold",
+        color=TEXT_COLOUR,
+        pad=12,
+        fontfamily=families,
     )
-    axes.set_xlabel(_drawable(labels.x_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, **font)
-    axes.set_ylabel(_drawable(labels.y_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, **font)
+    axes.set_xlabel(
+        _drawable(labels.x_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, fontfamily=families
+    )
+    axes.set_ylabel(
+        _drawable(labels.y_axis), fontsize=10, color=MUTED_COLOUR, labelpad=6, fontfamily=families
+    )
     axes.grid(axis="y", color=GRID_COLOUR, linewidth=0.8, zorder=0)
     axes.set_axisbelow(True)
     for side in ("top", "right"):

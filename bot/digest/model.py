@@ -30,13 +30,15 @@ class PainTrend:
     slug: str
     name: str
     count: int  # answers tagged with it in the digest's week
-    previous_average: float  # answers per week over the 4 weeks before
+    # Answers per week over those of the 4 weeks before that had a round; None when none did
+    # (the community's first week): no trend to show.
+    previous_average: float | None
     is_symptom: bool = False
     average_support: float | None = None  # mean peer-support score (1-5) of those answers
 
     @property
-    def change(self) -> float:
-        return self.count - self.previous_average
+    def change(self) -> float | None:
+        return None if self.previous_average is None else self.count - self.previous_average
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,7 @@ class Digest(FollowUpRates):
     asked: int  # check-ins delivered this week
     answered: int
     previous_response_rate: float | None  # over the 4 weeks before
+    previous_weeks_with_rounds: int  # of those 4 weeks; 0: the first week, no trend yet
     pains: tuple[PainTrend, ...]  # ranked by count, then change
     themes: tuple[ThemeSummary, ...]  # proposed, awaiting a decision
     quotes: tuple[str, ...]  # up to five consented answers, raw (renderers escape them)
@@ -68,9 +71,16 @@ class Digest(FollowUpRates):
     average_support: float | None
     previous_average_support: float | None
     drifting: tuple[str, ...]  # Slack user ids of active members silent for 3 rounds
-    trend_weeks: tuple[str, ...] = ()  # the last 12 week keys, oldest first
-    trend: dict[str, tuple[int, ...]] = field(default_factory=dict)  # slug -> counts per trend week
+    # The weeks of the last 12 that had a round, oldest first (a week with no check-in is
+    # not a week of zero pain), and per pain point its count in each of them.
+    trend_weeks: tuple[str, ...] = ()
+    trend: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     @property
     def response_rate(self) -> float | None:
         return share(self.answered, self.asked)
+
+    @property
+    def first_week(self) -> bool:
+        """No round in the four weeks before: nothing to compare with yet."""
+        return self.previous_weeks_with_rounds == 0

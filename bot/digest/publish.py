@@ -5,16 +5,21 @@ import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from slack_sdk.errors import SlackClientError
-from sqlalchemy import delete, update
+from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
+from bot.convenings import blocks as convening_blocks
+from bot.convenings import harvest
+from bot.convenings import service as convenings
 from bot.core import schedule
 from bot.core.runtime import Runtime
 from bot.digest import agenda, blocks, narrative
 from bot.digest.aggregate import build_digest
 from bot.digest.model import Digest
+from bot.slack.channels import CHANNEL_PROBLEMS
 from bot.slack.errors import error_code
 from storage.models import DigestPost, Member, PainPoint, Workspace
 from storage.queries import insert_ignoring_duplicates
@@ -29,6 +34,7 @@ class PostReport:
     messages: int = 0
     already: bool = False
     error: str | None = None
+    blocked: bool = False  # the channel cannot take posts (error says why): someone must act
 
 
 def compose(
@@ -46,7 +52,21 @@ def compose(
         tz=workspace.timezone,
     )
     names = _names(session, workspace.team_id, list(digest.drifting))
-    all_blocks = blocks.digest_blocks(runtime.texts, digest, summary, period, names)
+    pains = dict(
+        session.exec(
+            select(PainPoint.slug, PainPoint.name).where(PainPoint.team_id == workspace.team_id)
+        ).all()
+    )
+    # Last week's convening (with its harvest), and the agenda of the coming one.
+    held = convening_blocks.digest_section(
+        runtime.texts, harvest.digest_reports(session, workspace, digest.start), pains
+    )
+    coming = (
+        agenda.digest_section(runtime.texts, agenda.draft(session, workspace.team_id, now))
+        if convenings.next_upcoming(session, workspace.team_id, convenings.community_today(workspace, now))
+        else []
+    )
+    all_blocks = blocks.digest_blocks(runtime.texts, digest, summary, period, names, held, coming)
     return digest, blocks.split(runtime.texts, digest.week_key, all_blocks)
 
 
@@ -64,7 +84,27 @@ def _names(session: Session, team_id: str, user_ids: list[str]) -> list[str]:
     return [found.get(uid) or uid for uid in user_ids]
 
 
+BLOCKED = "blocked"  # the channel cannot take posts (CHANNEL_PROBLEMS): not retried by itself
+
+
+def unblock(session: Session, team_id: str, channel: str | None = None) -> int:
+    """Forget that a channel could not take the digest (the bot was invited, or the channel
+    set again), so the next scheduled run or `digest post` tries once more."""
+    statement = delete(DigestPost).where(
+        col(DigestPost.team_id) == team_id, col(DigestPost.status) == BLOCKED
+    )
+    if channel is not None:
+        statement = statement.where(col(DigestPost.channel_id) == channel)
+    result = session.execute(statement)
+    session.commit()
+    return cast(CursorResult[Any], result).rowcount  # an UPDATE's result has a rowcount
+
+
 def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> PostReport:
+    """Post this week's digest once per channel. A channel that cannot take it (the bot is
+    not in it, it is gone or archived) blocks the week's digest there: the scheduler does
+    not retry every minute for hours, and the caller says once what to do (`report.blocked`).
+    A facilitator's `digest post` (an `actor`) always tries again."""
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
     with runtime.db.session() as session:
@@ -76,6 +116,8 @@ def post_digest(runtime: Runtime, team_id: str, actor: str | None = None) -> Pos
         if not channel:
             report.error = "no_channel"
             return report
+        if actor is not None:
+            unblock(session, team_id, channel)
         post = _claim(session, team_id, channel, digest.week_key, actor, now)
         if post is None:
             report.already = True
@@ -143,7 +185,13 @@ def _claim(
 
 
 def _finish(session: Session, post_id: int, report: PostReport, ts: str | None, chart_id: str | None) -> None:
-    if report.error is not None and report.messages == 0:
+    if report.error in CHANNEL_PROBLEMS and report.messages == 0:
+        # Retrying cannot fix this: keep the claim, marked, until someone acts (`unblock`).
+        report.blocked = True
+        session.execute(
+            update(DigestPost).where(col(DigestPost.id) == post_id).values(status=BLOCKED, error=report.error)
+        )
+    elif report.error is not None and report.messages == 0:
         # Nothing reached the channel: release the claim so the next tick (or a retry) posts it.
         session.execute(delete(DigestPost).where(col(DigestPost.id) == post_id))
     else:
@@ -180,13 +228,20 @@ def _chart(runtime: Runtime, session: Session, team_id: str, digest: Digest) -> 
         return None
 
 
-def post_agenda(runtime: Runtime, team_id: str, channel: str, draft: agenda.Agenda) -> None:
+def post_agenda(runtime: Runtime, team_id: str, channel: str, draft: agenda.Agenda) -> str | None:
     """The draft agenda in the coordinators' channel, with an editable Markdown copy in its
-    thread."""
+    thread. Returns the channel's problem (one of CHANNEL_PROBLEMS) when it cannot take posts:
+    retrying cannot fix those, someone must act."""
     texts = runtime.texts
     client = runtime.client_for(team_id)
     out = agenda.agenda_blocks(texts, draft)
-    posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
+    try:
+        posted = client.chat_postMessage(channel=channel, text=texts.get("agenda.header"), blocks=out)
+    except SlackApiError as exc:
+        code = error_code(exc)
+        if code not in CHANNEL_PROBLEMS:
+            raise
+        return code
     # The blocks are posted; the editable file is a convenience that may fail on its own.
     with contextlib.suppress(SlackClientError):
         client.files_upload_v2(
@@ -196,3 +251,4 @@ def post_agenda(runtime: Runtime, team_id: str, channel: str, draft: agenda.Agen
             filename="convening-agenda.md",
             title=texts.get("agenda.file_title"),
         )
+    return None

@@ -2,7 +2,7 @@
 
 A pair's weight says how much the two are likely to get out of a conversation:
 
-    weight = share x diversity x time_zone x priority  -  repeat penalty
+    weight = share x diversity x time_zone x priority x keep_talking  -  repeat penalty
 
 - share: `share_base` plus the rarity of every pain point they share (rarer counts more:
   `log(1 + T / count)`, T the count of the commonest pain point); `no_share` when they share none,
@@ -15,6 +15,9 @@ A pair's weight says how much the two are likely to get out of a conversation:
 - priority: 1 + `priority_bonus` for each member who rated their peer support low or was left
   out last time. It multiplies the pair's value, so the optimum gives such members their better
   partners (a flat bonus per member would change nothing: everyone is matched anyway);
+- keep_talking: x(1 + `keep_talking_bonus`) when either named the other, after a convening, as
+  someone they want to keep talking to. Small enough that a pair sharing no pain point still
+  weighs less than any pair sharing one;
 - repeat: a pair that met within `cooldown_weeks` loses `repeat_penalty` (more the more recent),
   far more than any pair is worth, so a repeat is chosen only when nothing else places everyone;
   an older pairing keeps `past_pair_factor` of its value.
@@ -82,6 +85,7 @@ class Weights:
     past_pair_factor: float = 0.7  # met longer ago than the cooldown: prefer someone new
     low_support_max: int = 2  # a support score at or below this asks for priority
     priority_bonus: float = 0.5  # +50% on a pair for each low-support or left-out member
+    keep_talking_bonus: float = 1.0  # x2 for two who met at a convening and want to keep talking
     # --- how it scales --------------------------------------------------------------------------
     exact_max: int = 150  # up to this many members: one blossom on the complete graph (exact)
     block_budget: int = 250_000  # above it, blocks of budget / n members (blossom ~ n x block)...
@@ -124,6 +128,7 @@ def _value(
     priority: int,
     weeks_ago: int | None,
     w: Weights,
+    keep_talking: bool = False,
 ) -> float:
     """The formula, on plain values (`shared_rarity` None: they share no pain point)."""
     value = w.no_share if shared_rarity is None else w.share_base + shared_rarity
@@ -136,6 +141,8 @@ def _value(
         value *= max(w.tz_floor, 1.0 - w.tz_slope * (gap - w.tz_free_hours))
     if priority:
         value *= 1.0 + w.priority_bonus * priority
+    if keep_talking:
+        value *= 1.0 + w.keep_talking_bonus
     if weeks_ago is not None:
         if weeks_ago <= w.cooldown_weeks:
             recency = (w.cooldown_weeks - max(1, weeks_ago)) / max(1, w.cooldown_weeks)
@@ -174,6 +181,7 @@ def pair_weight(
         _has_priority(a, w) + _has_priority(b, w),
         recent.get(frozenset((a.member_id, b.member_id))),
         w,
+        b.member_id in a.keep_talking or a.member_id in b.keep_talking,
     )
 
 
@@ -210,6 +218,14 @@ class _Problem:
                     avoid[i].add(j)
                     avoid[j].add(i)
         self.avoid = [frozenset(a) for a in avoid]
+        keep: list[set[int]] = [set() for _ in cands]
+        for i, c in enumerate(cands):
+            for other in c.keep_talking:
+                j = index.get(other)
+                if j is not None and j != i:
+                    keep[i].add(j)
+                    keep[j].add(i)
+        self.keep = [frozenset(k) for k in keep]
         self.recent: dict[Pair, int] = {}
         for pair, weeks in recent.items():
             ij = sorted(index[m] for m in pair if m in index)
@@ -232,6 +248,7 @@ class _Problem:
             self.prio[i] + self.prio[j],
             self.recent.get((i, j) if i < j else (j, i)),
             self.w,
+            j in self.keep[i],
         )
 
     def sort_key(self, slug: str) -> tuple[float, str]:
@@ -248,7 +265,7 @@ def _blossom(nodes: Sequence[int], edges: Iterable[Edge]) -> list[Pair]:
     if not edges:
         return []
     shift = max(0.0, -min(e[2] for e in edges)) + 1.0
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(sorted(nodes))
     graph.add_weighted_edges_from((i, j, round((wt + shift) * 1_000_000)) for i, j, wt in edges)
     return sorted((min(p), max(p)) for p in nx.max_weight_matching(graph, maxcardinality=True))
@@ -340,7 +357,7 @@ def _partition(prob: _Problem, members: list[int]) -> tuple[list[list[int]], lis
     small: list[int] = []
     for anchor in sorted(groups, key=prob.sort_key):
 
-        def order(i: int, anchor: str = anchor) -> tuple:
+        def order(i: int, anchor: str = anchor) -> tuple[tuple[str, ...], float, int]:
             others = (p for p in prob.pains[i] if p != anchor and count[p] >= 2)
             return (tuple(sorted(others, key=prob.sort_key)), prob.tz[i], i)
 
@@ -369,7 +386,7 @@ def _match_set(prob: _Problem, members: list[int], depth: int = 0) -> tuple[list
         pairs = _match_block(prob, members, complete=True)
         return pairs, [i for p in pairs for i in p] if depth else []
     blocks, left = _partition(prob, members) if depth <= 1 else (_tz_slices(prob, members), [])
-    pairs: list[Pair] = []
+    pairs = []
     for block in blocks:
         found = _match_block(prob, block, complete=False)
         pairs.extend(found)

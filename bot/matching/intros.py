@@ -4,8 +4,10 @@ meeting time inside everyone's working hours and a role-play starter; a follow-u
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackClientError
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -19,7 +21,15 @@ from bot.members import service as members
 from bot.slack import blocks, message_metadata, pacing
 from bot.slack.errors import error_code
 from bot.slack.mrkdwn import escape, quote
-from storage.models import MatchGroup, MatchMember, MatchRound, MatchRoundStatus, Member, Workspace
+from storage.models import (
+    Consent,
+    MatchGroup,
+    MatchMember,
+    MatchRound,
+    MatchRoundStatus,
+    Member,
+    Workspace,
+)
 from storage.queries import claimed
 
 log = logging.getLogger("convene.matching")
@@ -35,6 +45,7 @@ class SendReport:
     people: int = 0
     failed: int = 0
     already_sent: bool = False
+    nobody: bool = False  # nobody asked for a match: nothing sent, the week stays open
 
 
 def run_round(runtime: Runtime, team_id: str, actor: str | None) -> SendReport:
@@ -47,12 +58,16 @@ def run_round(runtime: Runtime, team_id: str, actor: str | None) -> SendReport:
         week = service.week_key(workspace, now)
         report = SendReport(week)
         round_ = service.current_round(session, team_id, week)
-        if round_ is not None and round_.status != "preview":
+        if service.week_closed(session, round_):
             report.already_sent = True
             return report
         _pause_ignorers(runtime, session, team_id, now)
-        if round_ is None:
+        if round_ is None or round_.status != "preview" or service.is_empty(session, round_.id):  # type: ignore[arg-type]
             pool = service.build_pool(session, workspace, now)
+            if not pool.candidates:
+                # Sending an empty round would close the week before anyone could ask.
+                report.nobody = True
+                return report
             round_ = service.save_proposal(session, workspace, week, pool.plan(), actor, now)
         if not service.claim_round(session, round_.id, now):  # type: ignore[arg-type]
             report.already_sent = True
@@ -69,7 +84,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
     now = runtime.clock.now()
     client = runtime.client_for(team_id)
     # Intros share the workspace's message pace with check-ins and reminders (bot.slack.pacing).
-    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second)
+    lane = pacing.lane_for(client, runtime.settings.slack_messages_per_second, runtime.db, team_id)
     with runtime.db.session() as session:
         pending = set(service.unsent_intros(session, team_id))
         stored = [
@@ -85,7 +100,10 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                 continue
             users = [m.user_id for m in group.members]
             try:
-                channel = client.conversations_open(users=",".join(users))["channel"]["id"]
+                # Opening the group DM takes a turn too: a round of intros is one burst of calls.
+                together = ",".join(users)
+                opened = lane.call(partial(WebClient.conversations_open, users=together))
+                channel = opened["channel"]["id"]
                 text, blocks_ = intro_message(runtime, session, team_id, group, now)
                 lane.post_message(
                     channel=channel,
@@ -93,7 +111,7 @@ def send_pending_intros(runtime: Runtime, team_id: str, report: SendReport | Non
                     blocks=blocks_,
                     unfurl_links=False,
                     # Lets a surviving instance ask Slack whether this intro went out (bot.app.recovery).
-                    metadata=message_metadata.intro_metadata(group.group.id),  # type: ignore[arg-type]
+                    metadata=message_metadata.intro_metadata(group.group.id),
                 )
             except SlackClientError as exc:
                 code = error_code(exc)
@@ -125,12 +143,13 @@ def intro_message(
     loc = group_language(runtime.texts, group.members)
     mentions = _mentions(group.members)
     shared = service.pain_names(session, team_id, group.shared)
+    pair = len(group.members) == 2  # "both", not "all", for two people
     if shared:
-        opening = texts.get("match.intro", loc, mentions=mentions, pains=escape(" & ".join(shared)))
+        key = "match.intro_pair" if pair else "match.intro"
+        opening = texts.get(key, loc, mentions=mentions, pains=escape(" & ".join(shared)))
     else:
-        opening = texts.get(
-            "match.intro_no_shared", loc, mentions=mentions, contexts=texts.get("match.contexts", loc)
-        )
+        key = "match.intro_no_shared_pair" if pair else "match.intro_no_shared"
+        opening = texts.get(key, loc, mentions=mentions, contexts=texts.get("match.contexts", loc))
     out = [blocks.header(texts.get("match.intro_header", loc)), blocks.section(opening)]
     quotes = _own_words(session, group, now)
     if quotes:
@@ -161,11 +180,18 @@ def _mentions(members: list[Member]) -> str:
 
 
 def _own_words(session: Session, group: StoredGroup, now: datetime) -> list[tuple[str, str]]:
-    """Each member's own words of this week, only if they consented to be quoted."""
+    """Each member's own words of this week, named, only if they chose to share that answer
+    with their matched peers. Read when the intro is sent, so a change of mind before then
+    is honoured; an anonymous-quote consent is not this (it promised no name)."""
     quotes = []
     for member in group.members:
         latest = members.recent_answers(session, member, limit=1)
-        if latest and latest[0].consent_quote and now - latest[0].created_at <= service.POOL_WINDOW:
+        if (
+            latest
+            and latest[0].consent == Consent.SHARE_WITH_MATCHES
+            and latest[0].text_deleted_at is None
+            and now - latest[0].created_at <= service.POOL_WINDOW
+        ):
             quotes.append((member.user_id, latest[0].text))
     return quotes
 
@@ -211,21 +237,35 @@ def send_followups(runtime: Runtime, team_id: str) -> int:
     texts = runtime.texts
     with runtime.db.session() as session:
         due = set(service.followups_due(session, team_id, now))
+        workspace = session.get(Workspace, team_id)
+        this_week = service.week_key(workspace, now) if workspace else None
         for round_id in _rounds_of(session, due):
+            round_ = session.get(MatchRound, round_id)
+            # "Your match from last week" only when it was; a Friday follow-up of Tuesday's
+            # intro is this week's.
+            which = (
+                "match.followup_this_week"
+                if round_ and round_.week_key == this_week
+                else "match.followup_last_week"
+            )
             for group in service.groups_of(session, round_id):
                 if group.group.id not in due or not group.group.channel_id:
                     continue
                 if not runtime.may_send(team_id):
                     return sent
-                if not service.claim_followup(session, group.group.id, now):  # type: ignore[arg-type]
+                if not service.claim_followup(session, group.group.id, now):
                     continue
                 loc = group_language(runtime.texts, group.members)
-                pains = " & ".join(service.pain_names(session, team_id, group.shared)) or texts.get(
-                    "match.no_shared", loc
+                pains = " & ".join(service.pain_names(session, team_id, group.shared))
+                when = texts.get(which, loc)
+                question = (
+                    texts.get("match.followup", loc, which=when, pains=escape(pains))
+                    if pains
+                    else texts.get("match.followup_no_shared", loc, which=when)
                 )
                 value = str(group.group.id)
                 body = [
-                    blocks.section(texts.get("match.followup", loc, pains=escape(pains))),
+                    blocks.section(question),
                     {"type": "actions", "elements": [
                         blocks.button(texts.get("match.met_button", loc), MET, value, style="primary"),
                         blocks.button(texts.get("match.not_met_button", loc), NOT_MET, value),

@@ -15,6 +15,8 @@ class Candidate:
     support_score: int | None = None  # 1 (alone with it) .. 5 (well supported)
     left_out_last_time: bool = False
     avoid: frozenset[int] = field(default_factory=frozenset)  # confidential "don't match me with"
+    # Members met at a convening whom this member wants to keep talking to, or who named them.
+    keep_talking: frozenset[int] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, update
+from sqlalchemy import CursorResult, delete, update
 from sqlmodel import Session, col, select
 
+from bot.convenings import harvest
 from bot.core import schedule
 from bot.matching.algorithm import DEFAULT_WEIGHTS, pair_weight, plan_matches, rarity_of
 from bot.matching.model import Candidate, MatchPlan
@@ -94,6 +96,11 @@ def build_pool(session: Session, workspace: Workspace, now: datetime) -> Pool:
     ).all():
         avoid[member_id].add(other)
     left_out = _left_out_last_round(session, workspace.team_id)
+    keep: dict[int, set[int]] = defaultdict(set)
+    for pair in harvest.keep_talking(session, list(wanted), now):
+        a, b = sorted(pair)
+        keep[a].add(b)
+        keep[b].add(a)
     for member_id, (answer, member) in sorted(wanted.items()):
         offset = now.astimezone(schedule.zone(member.tz, workspace.timezone)).utcoffset()
         pool.candidates.append(
@@ -106,6 +113,7 @@ def build_pool(session: Session, workspace: Workspace, now: datetime) -> Pool:
                 support_score=answer.support_score,
                 left_out_last_time=member_id in left_out,
                 avoid=frozenset(avoid.get(member_id, set())),
+                keep_talking=frozenset(keep.get(member_id, set())),
             )
         )
         pool.members[member_id] = member
@@ -128,6 +136,7 @@ def recent_pairs(session: Session, team_id: str, now: datetime) -> dict[frozense
     ).all()
     groups: dict[int, tuple[list[int], datetime]] = {}
     for group_id, member_id, sent_at in rows:
+        assert sent_at is not None  # only sent rounds were selected
         groups.setdefault(group_id, ([], sent_at))[0].append(member_id)
     recent: dict[frozenset[int], int] = {}
     for members, sent_at in groups.values():
@@ -182,7 +191,7 @@ def drop_unsent_proposals_with(session: Session, member: Member) -> int:
         )
     )
     session.commit()
-    return result.rowcount  # type: ignore[attr-defined]
+    return cast(CursorResult[Any], result).rowcount  # a DELETE's result has a rowcount
 
 
 def current_round(session: Session, team_id: str, week: str) -> MatchRound | None:
@@ -191,32 +200,50 @@ def current_round(session: Session, team_id: str, week: str) -> MatchRound | Non
     ).first()
 
 
+def is_empty(session: Session, round_id: int) -> bool:
+    """A round with nobody in it: no group and nobody left out."""
+    group = session.exec(select(MatchGroup.id).where(MatchGroup.round_id == round_id)).first()
+    left = session.exec(select(MatchLeftOut.member_id).where(MatchLeftOut.round_id == round_id)).first()
+    return group is None and left is None
+
+
+def week_closed(session: Session, round_: MatchRound | None) -> bool:
+    """Whether this week's intros went out. A round that had nobody to match does not close
+    the week: members who ask for a peer later in the week are still matched."""
+    return (
+        round_ is not None and round_.status != MatchRoundStatus.PREVIEW and not is_empty(session, round_.id)  # type: ignore[arg-type]
+    )
+
+
 def save_proposal(
     session: Session, workspace: Workspace, week: str, plan: MatchPlan, actor: str | None, now: datetime
 ) -> MatchRound:
-    """Store (or replace) this week's proposal. A week already sent is never touched."""
+    """Store (or replace) this week's proposal. A week already sent is never touched; an
+    empty round marked sent (nobody was there to match) is reopened."""
     insert_ignoring_duplicates(
         session, MatchRound,
         [{"team_id": workspace.team_id, "week_key": week, "created_by": actor, "created_at": now}],
         conflict=["team_id", "week_key"],
     )  # fmt: skip
     round_ = current_round(session, workspace.team_id, week)
-    assert round_ is not None
+    assert round_ is not None and round_.id is not None
     if round_.status != MatchRoundStatus.PREVIEW:
-        session.rollback()
-        raise AlreadySent(week)
+        if week_closed(session, round_):
+            session.rollback()
+            raise AlreadySent(week)
+        round_.status, round_.sent_at = MatchRoundStatus.PREVIEW, None
     session.execute(delete(MatchGroup).where(col(MatchGroup.round_id) == round_.id))
     session.execute(delete(MatchLeftOut).where(col(MatchLeftOut.round_id) == round_.id))
     for group in plan.groups:
         row = MatchGroup(
             round_id=round_.id, shared_pains=json.dumps(list(group.shared_pains)), weight=group.weight
-        )  # type: ignore[arg-type]
+        )
         session.add(row)
         session.flush()
         for member_id in group.members:
             session.add(MatchMember(group_id=row.id, member_id=member_id))  # type: ignore[arg-type]
     for unmatched in plan.unmatched:
-        session.add(MatchLeftOut(round_id=round_.id, member_id=unmatched.member_id, reason=unmatched.reason))  # type: ignore[arg-type]
+        session.add(MatchLeftOut(round_id=round_.id, member_id=unmatched.member_id, reason=unmatched.reason))
     round_.created_by, round_.created_at = actor, now
     session.add(round_)
     session.commit()
@@ -290,7 +317,7 @@ def swap(session: Session, round_: MatchRound, pool: Pool, a: int, b: int) -> bo
 def _rederive(stored: StoredGroup, by_id: dict[int, Candidate], pool: Pool) -> None:
     """After a swap: what the group now shares (rarest first) and weighs, the way the
     algorithm would have scored it."""
-    candidates = [by_id[m.id] for m in stored.members if m.id in by_id]  # type: ignore[index]
+    candidates = [by_id[m.id] for m in stored.members if m.id in by_id]
     counts: dict[str, int] = defaultdict(int)
     for candidate in pool.candidates:
         for slug in candidate.pains:
@@ -312,7 +339,7 @@ def claim_round(session: Session, round_id: int, now: datetime) -> bool:
     return claimed(
         session,
         update(MatchRound)
-        .where(col(MatchRound.id) == round_id, MatchRound.status == MatchRoundStatus.PREVIEW)
+        .where(col(MatchRound.id) == round_id, col(MatchRound.status) == MatchRoundStatus.PREVIEW)
         .values(status=MatchRoundStatus.SENDING),
     )
 

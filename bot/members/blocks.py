@@ -1,17 +1,21 @@
 """The Block Kit members see of themselves: the App Home tab (status, recent check-ins,
 matches, settings), `/convene me`, the join reply, the profile modal, the forget-me
-confirmation, and the facilitators' roster of members. Rendering only: the data comes from
-`bot.members.service` and `bot.members.history`."""
+confirmation, the facilitators' roster of members, and what a member reads about their own
+words (the consent levels and the workspace's rules, from the one source `bot.core.promises`,
+their default, and every export that included their answers). Rendering only: the data comes
+from `bot.members.service` and `bot.members.history`."""
 
 from typing import Any
 
 from bot.core import schedule
+from bot.core.promises import Promises
 from bot.core.texts import Texts
 from bot.members import settings as member_settings
-from bot.members.history import PastMatch, TaggedAnswer
+from bot.members.history import PastExport, PastMatch, TaggedAnswer
 from bot.members.service import Answer, Footprint, Member, MemberStatus, language_of
 from bot.slack import blocks
 from bot.slack.mrkdwn import escape, truncate
+from storage.models import Consent, ExportVia
 
 Blocks = list[dict[str, Any]]
 
@@ -22,10 +26,10 @@ RESUME = "home_resume"
 FREQUENCY = "home_frequency"
 MATCHING = "home_matching"
 LANGUAGE = "home_language"
-QUOTE_CONSENT = "home_quote_consent"
 PROFILE_OPEN = "profile_open"
 PROFILE_MODAL = "profile_modal"
 FORGET_CONFIRM = "forget_me_confirm"
+CONSENT_DEFAULT = "home_consent_default"
 
 
 # ---------------------------------------------------------------------------- App Home
@@ -37,11 +41,15 @@ def home_view(
     member: Member | None,
     answers: list[TaggedAnswer],
     matches: list[PastMatch],
+    promises: Promises,
+    exports: list[PastExport],
     notice: str | None = None,
+    convening: Blocks | None = None,
     extra: Blocks | None = None,
 ) -> dict[str, Any]:
-    """The member's Home; `notice` is the outcome of what they just did, `extra` what a
-    facilitator sees below (the community's figures)."""
+    """The member's Home; `notice` is the outcome of what they just did, `convening` the
+    convening coming up (if any), `extra` what a facilitator sees below (the community's
+    figures and the tags to check)."""
     out: Blocks = [
         blocks.header(texts.get("home.header", loc)),
         blocks.section(texts.get("home.intro", loc, community=texts.get("common.community", loc))),
@@ -50,30 +58,39 @@ def home_view(
         out.append(blocks.section(notice))
     if member is None:
         out.append(_with_button(texts.get("home.not_member", loc), texts.get("home.join_button", loc), JOIN))
+        out += [{"type": "divider"}, blocks.section(promises.overview())]
     else:
         status = member_settings.status_label(texts, member, loc)
         out.append(blocks.section(texts.get("home.status", loc, status=status, tz=member.tz)))
-        out += _recent(texts, loc, answers)
+        if member.status != MemberStatus.LEFT:
+            out += convening or []
+        out += _recent(texts, loc, answers, promises)
         out += _matches(texts, loc, matches)
+        out += privacy_blocks(texts, loc, promises, member.consent_default, exports)
         out += settings_blocks(texts, loc, member)
     out += extra or []
     return {"type": "home", "blocks": out}
 
 
-def _recent(texts: Texts, loc: str | None, answers: list[TaggedAnswer]) -> Blocks:
+def _recent(texts: Texts, loc: str | None, answers: list[TaggedAnswer], promises: Promises) -> Blocks:
     out: Blocks = [{"type": "divider"}, blocks.header(texts.get("home.recent_header", loc))]
     if not answers:
         out.append(blocks.section(texts.get("home.recent_none", loc)))
     for tagged in answers:
-        excerpt = truncate(escape(tagged.answer.text.replace("\n", " ")), 280)
-        line = texts.get("home.recent_line", loc, date=tagged.answer.created_at.date(), excerpt=excerpt)
+        answer = tagged.answer
+        if answer.text_deleted_at is not None:
+            excerpt = texts.get("privacy.text_deleted", loc)
+        else:
+            excerpt = truncate(escape(answer.text.replace("\n", " ")), 280)
+        line = texts.get("home.recent_line", loc, date=answer.created_at.date(), excerpt=excerpt)
         tags = (
             texts.get("home.recent_tags", loc, pains=escape(", ".join(tagged.pains)))
             if tagged.pains
             else texts.get("home.recent_untagged", loc)
         )
+        consent = texts.get("home.recent_consent", loc, level=promises.label(answer.consent))
         out.append(blocks.section(line))
-        out.append(blocks.context(tags))
+        out.append(blocks.context(f"{tags} · {consent}"))
     return out
 
 
@@ -147,15 +164,6 @@ def settings_blocks(texts: Texts, loc: str | None, member: Member) -> Blocks:
     ]
     chosen = member.language if member.language in texts.languages() else member_settings.AUTOMATIC
     out.append(_with_select(t("home.language_label", loc), LANGUAGE, languages, chosen))
-    quote = member.quote_consent_default
-    out.append(
-        _with_button(
-            t("home.quote_on" if quote else "home.quote_off", loc),
-            t("home.turn_off" if quote else "home.turn_on", loc),
-            QUOTE_CONSENT,
-            "off" if quote else "on",
-        )
-    )
     out.append(blocks.context(t("home.settings_hint", loc)))
     return out
 
@@ -178,11 +186,17 @@ def _with_select(text: str, action_id: str, options: list[tuple[str, str]], sele
 # ---------------------------------------------------------------------------- commands
 
 
-def help_blocks(texts: Texts, community: str, facilitator: bool) -> tuple[str, Blocks]:
-    title = texts.get("commands.help_header", community=community)
-    out = [blocks.header(title), blocks.section(texts.get("commands.help_members"))]
+def help_blocks(
+    texts: Texts, loc: str | None, community: str, promises: Promises, facilitator: bool
+) -> tuple[str, Blocks]:
+    title = texts.get("commands.help_header", loc, community=community)
+    out = [
+        blocks.header(title),
+        blocks.section(texts.get("commands.help_members", loc)),
+        blocks.section(promises.overview()),
+    ]
     if facilitator:
-        out.append(blocks.section(texts.get("commands.help_facilitators")))
+        out.append(blocks.section(texts.get("commands.help_facilitators", loc)))
     return title, out
 
 
@@ -205,8 +219,16 @@ def join_reply(
     ]
 
 
-def me_blocks(texts: Texts, member: Member, stored: Footprint, latest: list[Answer]) -> tuple[str, Blocks]:
-    """Every field of the member's row and a count of every other kind of row about them."""
+def me_blocks(
+    texts: Texts,
+    member: Member,
+    stored: Footprint,
+    latest: list[Answer],
+    promises: Promises,
+    exports: list[PastExport],
+) -> tuple[str, Blocks]:
+    """Every field of the member's row and a count of every other kind of row about them,
+    what the member was promised about their words, and every export that included them."""
     loc = language_of(member)
     t = texts.get
     unset = t("me.unknown_value", loc)
@@ -246,7 +268,7 @@ def me_blocks(texts: Texts, member: Member, stored: Footprint, latest: list[Answ
                 language=language,
                 frequency=member_settings.frequency_label(texts, member.checkin_every_weeks, loc),
                 matching=on_off(member.matching_enabled),
-                quote=yes_no(member.quote_consent_default),
+                consent=promises.label(member.consent_default),
                 lead=yes_no(member.can_lead),
             )
         ),
@@ -262,6 +284,13 @@ def me_blocks(texts: Texts, member: Member, stored: Footprint, latest: list[Answ
                         ignored=member.intros_ignored,
                     ),
                     t("me.avoid", loc, count=stored.avoided),
+                    t(
+                        "me.convenings",
+                        loc,
+                        answers=stored.convening_answers,
+                        harvests=stored.harvests,
+                        named=stored.keep_talking,
+                    ),
                 ]
             )
         ),
@@ -271,7 +300,13 @@ def me_blocks(texts: Texts, member: Member, stored: Footprint, latest: list[Answ
     else:
         answer = latest[0]
         out.append(blocks.section(t("me.answers", loc, count=stored.answers, date=answer.created_at.date())))
-        out.append(blocks.section(truncate(escape(answer.text), 2900)))
+        if answer.text_deleted_at is not None:
+            out.append(blocks.section(t("privacy.text_deleted", loc)))
+        else:
+            out.append(blocks.section(truncate(escape(answer.text), 2900)))
+        out.append(blocks.context(t("home.recent_consent", loc, level=promises.label(answer.consent))))
+    out.append(blocks.section(promises.overview()))
+    out += blocks.sections_from_lines(export_lines(texts, loc, exports))
     return t("me.header", loc), out
 
 
@@ -401,3 +436,53 @@ def lead_field(texts: Texts, locale: str, checked: bool) -> dict[str, Any]:
         "element": element,
         "optional": True,
     }
+
+
+def export_lines(texts: Texts, loc: str | None, exports: list[PastExport]) -> list[str]:
+    if not exports:
+        return [texts.get("privacy.exports_none", loc)]
+    lines = [texts.get("privacy.exports_header", loc)]
+    for export in exports:
+        if export.via == ExportVia.SLACK and export.exported_by:
+            who = texts.get("privacy.export_by_slack", loc, user_id=export.exported_by)
+        else:
+            who = texts.get("privacy.export_by_command_line", loc, operator=export.operator or "?")
+        parts = [texts.get("privacy.export_answers", loc, count=export.answers)]
+        if export.named:
+            parts.append(texts.get("privacy.export_named", loc, count=export.named))
+        if export.quoted:
+            parts.append(texts.get("privacy.export_quoted", loc, count=export.quoted))
+        lines.append(
+            texts.get(
+                "privacy.export_line",
+                loc,
+                date=export.at.date().isoformat(),
+                who=who,
+                parts=" · ".join(parts),
+            )
+        )
+    return lines
+
+
+def privacy_blocks(
+    texts: Texts, loc: str | None, promises: Promises, default_level: str, exports: list[PastExport]
+) -> Blocks:
+    """The three levels, the rules, the member's default (a select), their exports."""
+    options = [
+        {"text": {"type": "plain_text", "text": promises.label(level)[:75]}, "value": level}
+        for level in Consent.LEVELS
+    ]
+    chosen = next(o for o in options if o["value"] == Consent.parse(default_level))
+    select = {
+        "type": "static_select",
+        "action_id": CONSENT_DEFAULT,
+        "options": options,
+        "initial_option": chosen,
+    }
+    return [
+        {"type": "divider"},
+        blocks.header(texts.get("privacy.header", loc)),
+        blocks.section(promises.levels_and_rules()),
+        {**blocks.section(texts.get("home.consent_label", loc)), "accessory": select},
+        *blocks.sections_from_lines(export_lines(texts, loc, exports)),
+    ]

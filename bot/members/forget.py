@@ -2,7 +2,7 @@
 
 import json
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from storage.models import Answer, EmergingTheme, Facilitator, Member, ThemeAnswer
@@ -18,6 +18,12 @@ def forget(session: Session, member: Member) -> int:
         delete(Facilitator).where(
             col(Facilitator.team_id) == member.team_id, col(Facilitator.user_id) == member.user_id
         )
+    )
+    # Their corrections of others' answers stand, no longer signed with their id.
+    session.execute(
+        update(Answer)
+        .where(col(Answer.team_id) == member.team_id, col(Answer.corrected_by) == member.user_id)
+        .values(corrected_by=None)
     )
     session.delete(member)
     session.commit()

@@ -5,11 +5,22 @@ each match only the people in their own group."""
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
 from bot.members.service import recent_answers
-from storage.models import Answer, AnswerTag, MatchGroup, MatchMember, MatchRound, Member, PainPoint
+from storage.models import (
+    Answer,
+    AnswerTag,
+    ExportedMember,
+    ExportRecord,
+    MatchGroup,
+    MatchMember,
+    MatchRound,
+    Member,
+    PainPoint,
+)
 
 RECENT = 5  # App Home stays short (and far inside Slack's 100 blocks) however long the history
 
@@ -83,3 +94,30 @@ def _slugs(raw: str) -> list[str]:
     except ValueError:
         return []
     return [str(s) for s in parsed] if isinstance(parsed, list) else []
+
+
+@dataclass(frozen=True)
+class PastExport:
+    """An export that included some of the member's answers, and what of them it carried."""
+
+    at: datetime
+    via: str  # ExportVia
+    exported_by: str | None  # Slack user id, for exports taken in Slack
+    operator: str  # the server account, for exports from the command line
+    answers: int
+    named: int  # their words, with their name (facilitators could read them)
+    quoted: int  # their words as anonymous quotes
+
+
+def past_exports(session: Session, member: Member, limit: int = RECENT) -> list[PastExport]:
+    rows = session.exec(
+        select(ExportRecord, ExportedMember)
+        .join(ExportedMember, col(ExportedMember.export_id) == ExportRecord.id)
+        .where(ExportedMember.member_id == member.id)
+        .order_by(col(ExportRecord.created_at).desc(), col(ExportRecord.id).desc())
+        .limit(limit)
+    ).all()
+    return [
+        PastExport(r.created_at, r.via, r.exported_by, r.operator, m.answers, m.named, m.quoted)
+        for r, m in rows
+    ]

@@ -4,13 +4,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Integer, bindparam, case, delete, func
+from sqlalchemy import BindParameter, Integer, bindparam, case, delete, func
 from sqlmodel import Session, col, select
 
 from bot.slack.directory import SlackProfile
 from storage.models import (
     Answer,
     CheckinDelivery,
+    ConveningContact,
+    ConveningHarvest,
+    ConveningRsvp,
     DeliveryStatus,
     MatchAvoid,
     MatchGroup,
@@ -25,7 +28,9 @@ MAX_PAUSE_WEEKS = 52
 
 # Statements every member command runs, built once with bound parameters: building a SQLAlchemy
 # statement costs several times what running the cached SQL does.
-_TEAM, _USER, _MEMBER = bindparam("team_id"), bindparam("user_id"), bindparam("member_id")
+_TEAM: BindParameter[str] = bindparam("team_id")
+_USER: BindParameter[str] = bindparam("user_id")
+_MEMBER: BindParameter[int] = bindparam("member_id")
 _MEMBER_BY_USER = select(Member).where(Member.team_id == _TEAM, Member.user_id == _USER)
 _RECENT_ANSWERS = (
     select(Answer)
@@ -244,6 +249,9 @@ class Footprint:
     matches: int  # intros actually sent; an unsent proposal is the facilitators' draft
     followups_answered: int
     avoided: int
+    convening_answers: int = 0  # invitations answered (Going / Not this time)
+    harvests: int = 0  # what they would try after a convening
+    keep_talking: int = 0  # people they named as someone to keep talking to
 
 
 def footprint(session: Session, member: Member) -> Footprint:
@@ -252,4 +260,17 @@ def footprint(session: Session, member: Member) -> Footprint:
     sent, answered = session.exec(_CHECKIN_COUNTS, params=params).one()
     matches, followups = session.exec(_MATCH_COUNTS, params=params).one()
     avoided = session.exec(_AVOID_COUNT, params=params).one()
-    return Footprint(int(answers), int(sent), int(answered), int(matches), int(followups), int(avoided))
+    rsvps = session.exec(select(func.count()).where(ConveningRsvp.member_id == member.id)).one()
+    harvests = session.exec(select(func.count()).where(ConveningHarvest.member_id == member.id)).one()
+    named = session.exec(select(func.count()).where(ConveningContact.member_id == member.id)).one()
+    return Footprint(
+        int(answers),
+        int(sent),
+        int(answered),
+        int(matches),
+        int(followups),
+        int(avoided),
+        int(rsvps),
+        int(harvests),
+        int(named),
+    )

@@ -1,16 +1,16 @@
 """A member's own settings, changed from App Home: pause until a date, check-in frequency,
-peer matching, language and quote consent. Plain Python over a storage session; the labels
+peer matching, language and default consent. Plain Python over a storage session; the labels
 that describe a setting come from `prompts/`."""
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from bot.core import schedule
 from bot.core.texts import Texts
 from bot.members import service as members
 from bot.members.forget import scrub_theme_examples
-from storage.models import Answer, Member, MemberStatus
+from storage.models import Answer, Consent, Member, MemberStatus
 
 FREQUENCIES = (1, 2, 4)  # weeks between check-ins: weekly, fortnightly, about monthly
 AUTOMATIC = "auto"  # the language choice that follows the Slack locale
@@ -56,22 +56,26 @@ def set_language(session: Session, member: Member, choice: str, texts: Texts, no
     _save(session, member, now)
 
 
-def set_quote_consent(session: Session, member: Member, enabled: bool, now: datetime) -> int:
-    """The default of the form's consent box. Turning it off also withdraws consent from every
-    answer already given (privacy first), and takes their words out of proposed themes'
-    examples. Returns how many answers lost their consent."""
-    member.quote_consent_default = enabled
+def set_consent_default(session: Session, member: Member, level: str, now: datetime) -> int:
+    """The level the check-in form starts from and a plain DM reply takes. Choosing *counts
+    only* also withdraws every answer already given from any sharing (privacy first: one
+    switch takes everything back) and takes their words out of proposed themes' examples;
+    other choices leave earlier answers as they were given. Returns how many answers were
+    withdrawn."""
+    if level not in Consent.LEVELS:
+        raise Refused("bad_value")
+    member.consent_default = level
     withdrawn: list[Answer] = []
-    if not enabled:
+    if level == Consent.COUNTS_ONLY:
         withdrawn = list(
             session.exec(
-                select(Answer).where(Answer.member_id == member.id, col(Answer.consent_quote).is_(True))
+                select(Answer).where(Answer.member_id == member.id, Answer.consent != Consent.COUNTS_ONLY)
             ).all()
         )
-        for answer in withdrawn:
-            answer.consent_quote = False
-            session.add(answer)
         scrub_theme_examples(session, withdrawn)
+        for answer in withdrawn:
+            answer.consent = Consent.COUNTS_ONLY
+            session.add(answer)
     _save(session, member, now)
     return len(withdrawn)
 

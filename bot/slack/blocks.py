@@ -4,6 +4,18 @@ from typing import Any
 
 SECTION_LIMIT = 3000
 MESSAGE_BLOCK_LIMIT = 50
+# Slack also refuses a message whose blocks hold too much text in all (`msg_blocks_too_long`,
+# observed near 13,000 characters, undocumented): stay well under it.
+MESSAGE_TEXT_LIMIT = 10_000
+
+
+def text_length(node: object) -> int:
+    """Characters of text anywhere in a block or list of blocks."""
+    if isinstance(node, dict):
+        return sum(len(v) if k == "text" and isinstance(v, str) else text_length(v) for k, v in node.items())
+    if isinstance(node, list):
+        return sum(text_length(item) for item in node)
+    return 0
 
 
 def section(text: str) -> dict[str, Any]:

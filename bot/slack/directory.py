@@ -59,7 +59,8 @@ def iter_directory(client: WebClient) -> Iterator[SlackProfile]:
     cursor = None
     while True:
         response = client.users_list(limit=USERS_LIST_PAGE, cursor=cursor, include_locale=True)
-        for user in response.get("members", []):
+        members: list[dict[str, Any]] = response.get("members", [])
+        for user in members:
             yield profile_from_user(user)
         cursor = (response.get("response_metadata") or {}).get("next_cursor")
         if not cursor:

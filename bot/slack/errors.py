@@ -3,7 +3,7 @@
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 
-def error_code(exc: SlackClientError) -> str:
+def error_code(exc: SlackClientError | OSError) -> str:
     """Slack's own error code (`channel_not_found`, `ratelimited`…), the HTTP status when the
     body carries none, or the exception's type for a failure before any answer (a timeout)."""
     if isinstance(exc, SlackApiError):

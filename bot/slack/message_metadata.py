@@ -6,6 +6,7 @@ from typing import Any
 
 CHECKIN = "convene_checkin"
 INTRO = "convene_intro"
+CONVENING = "convene_convening"
 
 
 def checkin_metadata(delivery_id: int | None) -> dict[str, Any]:
@@ -14,6 +15,10 @@ def checkin_metadata(delivery_id: int | None) -> dict[str, Any]:
 
 def intro_metadata(group_id: int | None) -> dict[str, Any]:
     return {"event_type": INTRO, "event_payload": {"group_id": group_id}}
+
+
+def convening_metadata(message_id: int | None) -> dict[str, Any]:
+    return {"event_type": CONVENING, "event_payload": {"message_id": message_id}}
 
 
 def matches(message: dict[str, Any], event_type: str, key: str, value: int) -> bool:

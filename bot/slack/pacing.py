@@ -18,17 +18,28 @@ the rate) and all workers wait out `Retry-After` together. A 429 means Slack ref
 message, so retrying it can never post it twice."""
 
 import hashlib
+import logging
 import math
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.web import SlackResponse
+from sqlalchemy import Float, case, cast, func, update
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
+
+from storage.db import Database
+from storage.models import SendPace
+from storage.queries import insert_ignoring_duplicates
+
+log = logging.getLogger("convene.pacing")
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,25 +55,137 @@ SLOW_DOWN, SLOWEST = 0.9, 0.25
 RECOVER_EVERY, RECOVER_STEP = 60.0, 0.1
 
 
+class Slots(Protocol):
+    """Where the schedule of send slots lives. Times are seconds on the store's own clock."""
+
+    def take(self, interval: float) -> tuple[float, float]:
+        """Reserve the next slot and push the one after it `interval` later: (slot, now)."""
+        ...
+
+    def pause(self, seconds: float) -> float:
+        """No slot before `seconds` from now; returns when the pause ends."""
+        ...
+
+
+class MemorySlots:
+    """The schedule in this process: enough when one process sends to the workspace."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._next_slot = 0.0
+        self._paused_until = 0.0
+
+    def take(self, interval: float) -> tuple[float, float]:
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next_slot, self._paused_until)
+            self._next_slot = slot + interval
+            return slot, now
+
+    def pause(self, seconds: float) -> float:
+        with self._lock:
+            self._paused_until = max(self._paused_until, self._clock() + seconds)
+            return self._paused_until
+
+
+class DatabaseSlots:
+    """The schedule in a database row shared by every instance of Convene: several processes
+    (behind a load balancer, a leader and the one answering a slash command) take their
+    slots from one schedule, so the workspace's pace holds whatever sends.
+
+    Taking a slot is one atomic UPDATE … RETURNING: the row lock orders concurrent takers,
+    and each moves `next_slot` on by its interval. Time is the database's own clock, so
+    instances whose clocks differ a little still share one schedule."""
+
+    def __init__(self, db: Database, key: str) -> None:
+        self.db, self.key = db, key
+        self._ready = False
+        self._fallback = MemorySlots(time.time)
+
+    def _now(self) -> Any:
+        """The database's time in epoch seconds, read while the statement runs, so after any
+        wait for the row's lock (a time read before that wait would hand out a slot already
+        past, and two messages would leave together)."""
+        if self.db.dialect == "postgresql":
+            return cast(func.extract("epoch", func.clock_timestamp()), Float)
+        return (func.julianday("now") - 2440587.5) * 86400.0  # SQLite: milliseconds are enough
+
+    def _ensure_row(self) -> None:
+        if not self._ready:
+            with self.db.session() as session:
+                row = {"key": self.key, "next_slot": 0.0, "paused_until": 0.0}
+                insert_ignoring_duplicates(session, SendPace, [row], conflict=["key"])
+                session.commit()
+            self._ready = True
+
+    def take(self, interval: float) -> tuple[float, float]:
+        try:
+            self._ensure_row()
+            now = self._now()
+            start = case((col(SendPace.next_slot) > col(SendPace.paused_until), col(SendPace.next_slot)),
+                         else_=col(SendPace.paused_until))  # fmt: skip
+            slot = case((start > now, start), else_=now)
+            with self.db.session() as session:
+                taken, at = session.execute(
+                    update(SendPace)
+                    .where(col(SendPace.key) == self.key)
+                    .values(next_slot=slot + interval)
+                    .returning(col(SendPace.next_slot), now)
+                ).one()
+                session.commit()
+            return float(taken) - interval, float(at)
+        except SQLAlchemyError as exc:
+            # Without the database nothing is claimed or sent anyway; keep this process's own pace.
+            log.warning("shared send pace unavailable (%s); pacing this process alone", type(exc).__name__)
+            return self._fallback.take(interval)
+
+    def pause(self, seconds: float) -> float:
+        try:
+            self._ensure_row()
+            until = self._now() + seconds
+            with self.db.session() as session:
+                (paused_until,) = session.execute(
+                    update(SendPace)
+                    .where(col(SendPace.key) == self.key)
+                    .values(
+                        paused_until=case(
+                            (col(SendPace.paused_until) > until, col(SendPace.paused_until)), else_=until
+                        )
+                    )
+                    .returning(col(SendPace.paused_until))
+                ).one()
+                session.commit()
+            return float(paused_until)
+        except SQLAlchemyError as exc:
+            log.warning("shared send pace unavailable (%s); pausing this process alone", type(exc).__name__)
+            return self._fallback.pause(seconds)
+
+
 class Pacer:
-    """Hands out send slots `1 / pace` apart to any number of threads; a 429 pushes every
-    future slot back by Retry-After and lowers the pace for a while."""
+    """Hands out send slots `1 / pace` apart to any number of threads (and, with
+    DatabaseSlots, processes); a 429 pushes every future slot back by Retry-After and
+    lowers this process's pace for a while."""
 
     def __init__(
         self,
         per_second: float,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        slots: Slots | None = None,
     ) -> None:
         if per_second <= 0:
             raise ValueError("per_second must be positive")
         self._target = self._pace = per_second
         self._clock, self._sleep = clock, sleep
+        self.slots: Slots = slots or MemorySlots(clock)
         self._lock = threading.Lock()
-        self._next_slot = 0.0
-        self._paused_until = 0.0
+        self._paused_until = 0.0  # on the slots' clock: a pause this process met (429)
+        self._slowed_until = 0.0
         self._calm_since = 0.0
         self.rate_limited = 0  # 429s seen, for reports and tests
+        self.turns = 0  # slots handed out, for reports and tests
+        self.recent: deque[float] = deque(maxlen=1000)  # slots handed out lately, likewise
 
     @property
     def per_second(self) -> float:
@@ -81,30 +204,37 @@ class Pacer:
         with self._lock:
             return self._pace
 
-    def wait_turn(self) -> None:
-        """Block until this thread's slot comes. A pause that arrives while waiting moves
-        the slot (the reserved one is given up, not used during the pause)."""
+    def wait_turn(self) -> float:
+        """Block until this thread's slot comes, and return it (on the slots' clock). A pause
+        that arrives while waiting moves the slot (the reserved one is given up, not used
+        during the pause)."""
         while True:
             with self._lock:
-                now = self._clock()
-                self._recover(now)
-                slot = max(now, self._next_slot, self._paused_until)
-                self._next_slot = slot + 1.0 / self._pace
+                self._recover(self._clock())
+                interval = 1.0 / self._pace
+            slot, now = self.slots.take(interval)
             if slot > now:
                 self._sleep(slot - now)
+            # A pause met here while waiting moves the slot; one another process met moves
+            # every slot taken after it (and a message already in its slot may meet a 429).
             with self._lock:
                 if self._paused_until <= slot:
-                    return
+                    self.turns += 1
+                    self.recent.append(slot)
+                    return slot
 
     def pause(self, seconds: float) -> None:
         """Nobody sends for `seconds` (Slack's Retry-After), then at a slower pace."""
         with self._lock:
             now = self._clock()
             self.rate_limited += 1
-            if now >= self._paused_until:  # calls in flight together are refused together: slow once
+            if now >= self._slowed_until:  # calls in flight together are refused together: slow once
                 self._pace = max(self._target * SLOWEST, self._pace * SLOW_DOWN)
-            self._paused_until = max(self._paused_until, now + seconds)
-            self._calm_since = self._paused_until
+            self._slowed_until = max(self._slowed_until, now + seconds)
+            self._calm_since = self._slowed_until
+        until = self.slots.pause(seconds)
+        with self._lock:
+            self._paused_until = max(self._paused_until, until)
 
     def _recover(self, now: float) -> None:
         if self._pace < self._target and now - self._calm_since >= RECOVER_EVERY:
@@ -121,7 +251,7 @@ class Pacer:
             except SlackApiError as exc:
                 if exc.response.status_code != 429 or attempt == MAX_RATE_LIMITED_RETRIES:
                     raise
-                self.pause(_retry_after(exc))
+                self.pause(retry_after(exc))
         raise AssertionError("unreachable")  # the loop returns or raises
 
     def workers(self) -> int:
@@ -156,18 +286,27 @@ class Lane:
             return list(pool.map(work, items))
 
 
-_lanes: dict[tuple[str, str], Lane] = {}
+_lanes: dict[tuple[str, ...], Lane] = {}
 _lanes_lock = threading.Lock()
 
 
-def lane_for(client: WebClient, per_second: float) -> Lane:
+def lane_for(client: WebClient, per_second: float, db: Database | None = None, team_id: str = "") -> Lane:
     """The lane of the app+workspace behind `client` (Slack limits per app per workspace,
-    i.e. per token), shared by every sender in this process."""
-    key = (client.base_url, hashlib.sha256((client.token or "").encode()).hexdigest())
+    i.e. per token), shared by every sender in this process. On PostgreSQL, where several
+    instances may run, its slots are shared with every process using that database too
+    (`DatabaseSlots`, keyed by workspace). SQLite means one process: the schedule stays in
+    memory, sparing every message a write on the database's single write lock."""
+    if db is not None and db.dialect != "postgresql":
+        db = None
+    where = db.engine.url.render_as_string(hide_password=True) if db is not None else ""
+    key = (client.base_url, hashlib.sha256((client.token or "").encode()).hexdigest(), where, team_id)
     with _lanes_lock:
         lane = _lanes.get(key)
         if lane is None:
-            lane = _lanes[key] = Lane(Pacer(per_second), _without_rate_limit_retries(client))
+            slots = DatabaseSlots(db, team_id or key[1]) if db is not None else None
+            lane = _lanes[key] = Lane(Pacer(per_second, slots=slots), without_rate_limit_retries(client))
+        if db is not None and isinstance(lane.pacer.slots, DatabaseSlots):
+            lane.pacer.slots.db = db  # the runtime's live handle, should the old one be disposed
         # The copy follows the app's client on what may change at run time (its timeout).
         lane.client.timeout = client.timeout
         if lane.pacer.per_second != per_second:
@@ -175,7 +314,8 @@ def lane_for(client: WebClient, per_second: float) -> Lane:
         return lane
 
 
-def _without_rate_limit_retries(client: WebClient) -> WebClient:
+def without_rate_limit_retries(client: WebClient) -> WebClient:
+    """A copy of `client` that raises a 429 instead of sleeping out its Retry-After."""
     return WebClient(
         token=client.token,
         base_url=client.base_url,
@@ -188,7 +328,8 @@ def _without_rate_limit_retries(client: WebClient) -> WebClient:
     )
 
 
-def _retry_after(exc: SlackApiError) -> float:
+def retry_after(exc: SlackApiError) -> float:
+    """Seconds Slack's 429 asks to wait."""
     headers = exc.response.headers or {}
     value = next((v for k, v in headers.items() if k.lower() == "retry-after"), 1)
     if isinstance(value, list):

@@ -1,17 +1,21 @@
 """Grouping answers that fit no pain point into candidate themes.
 
-TF-IDF vectors and cosine similarity (a few lines, no heavy ML stack), then community
-detection on the similarity graph with networkx's Louvain, which, unlike connected
-components, does not chain loosely related answers into one blob."""
+Two answers are linked when they share characteristic words (TF-IDF cosine) or, given the
+tagger's multilingual sentence embedding, when they say the same thing in any of the
+languages (embedding cosine): "the portal was hacked" and "piratearon el portal" join one
+theme without a word in common. Then community detection on the similarity graph with
+networkx's Louvain, which, unlike connected components, does not chain loosely related
+answers into one blob. Naming a cluster (`_describe`, `suggest_name`) uses its words only."""
 
 import math
 import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import networkx as nx
+import numpy as np
 
 # Function words in the community's languages: they say nothing about a theme.
 STOPWORDS = frozenset(
@@ -28,6 +32,11 @@ STOPWORDS = frozenset(
     ses ce cette ces est sont nous vous ils elles il elle au aux mais tout tous tres""".split()  # noqa: SIM905
 )
 _TOKEN = re.compile(r"[a-z][a-z0-9]+")
+MAX_TERMS = 10  # candidate keywords and phrases per cluster
+# Embedding cosine from which two answers say the same thing: paraphrases and translations of
+# one concern measure 0.55-0.8 with the multilingual encoder, different concerns of the same
+# public servants below 0.35.
+EMBEDDING_LINK = 0.5
 
 
 @dataclass(frozen=True)
@@ -36,6 +45,9 @@ class Cluster:
     keywords: list[str]  # most characteristic terms, best first
     phrases: list[str]  # word pairs several members share, best first
     central: list[int]  # members closest to the cluster's centre, best first
+    # Which of `members` wrote each keyword and phrase, so callers can tell a word the
+    # community shares from one person's (a surname, an email) before showing it.
+    usage: dict[str, frozenset[int]] = field(default_factory=dict)
 
 
 def words(text: str) -> list[str]:
@@ -44,13 +56,10 @@ def words(text: str) -> list[str]:
 
 
 def tokens(text: str) -> list[str]:
-    return [_stem(w) for w in words(text)]
-
-
-def _stem(token: str) -> str:
-    # A 7-letter prefix joins "interoperable"/"interoperability" and "agencies"/"agency"
-    # across en/es/fr well enough for grouping; it is not a linguistic stemmer.
-    return token[:7]
+    """The exact, case- and accent-folded words. No stemming or prefix merging: those join
+    different words ("Fernandez" and "Fernando"), and a word counted as shared would then be
+    shown as the community's when only one person wrote it."""
+    return words(text)
 
 
 def tfidf(docs: Sequence[list[str]]) -> list[dict[str, float]]:
@@ -72,56 +81,66 @@ def cosine(a: dict[str, float], b: dict[str, float]) -> float:
     return sum(w * b.get(t, 0.0) for t, w in a.items())
 
 
-def cluster(texts: Sequence[str], min_size: int = 3, threshold: float = 0.12, seed: int = 7) -> list[Cluster]:
-    """Clusters of at least `min_size` similar texts, largest first. Deterministic."""
-    surfaces = [words(t) for t in texts]
-    docs = [[_stem(w) for w in ws] for ws in surfaces]
+def cluster(
+    texts: Sequence[str],
+    min_size: int = 3,
+    threshold: float = 0.12,
+    seed: int = 7,
+    embeddings: np.ndarray | None = None,
+) -> list[Cluster]:
+    """Clusters of at least `min_size` similar texts, largest first. Deterministic.
+    `embeddings`: one unit row per text (the tagger's encoder), to link across languages."""
+    docs = [tokens(t) for t in texts]
     vectors = tfidf(docs)
-    graph = nx.Graph()
+    graph: nx.Graph[int] = nx.Graph()
     graph.add_nodes_from(range(len(texts)))
     for i in range(len(vectors)):
         for j in range(i + 1, len(vectors)):
             similarity = cosine(vectors[i], vectors[j])
             if similarity >= threshold:
                 graph.add_edge(i, j, weight=similarity)
+    if embeddings is not None and len(embeddings) == len(texts):
+        meaning = embeddings @ embeddings.T
+        for i, j in zip(*np.nonzero(np.triu(meaning >= EMBEDDING_LINK, k=1)), strict=True):
+            weight = max(float(meaning[i, j]), graph.get_edge_data(int(i), int(j), {}).get("weight", 0.0))
+            graph.add_edge(int(i), int(j), weight=weight)
     communities = nx.community.louvain_communities(graph, weight="weight", seed=seed) if graph.edges else []
     found = []
     for community in communities:
         members = sorted(community)
         if len(members) < min_size:
             continue
-        found.append(_describe(members, docs, surfaces, vectors))
+        found.append(_describe(members, docs, vectors))
     return sorted(found, key=lambda c: (-len(c.members), c.members[0]))
 
 
-def _describe(
-    members: list[int],
-    docs: Sequence[list[str]],
-    surfaces: Sequence[list[str]],
-    vectors: list[dict[str, float]],
-) -> Cluster:
-    # Show people words, not stems: the commonest full word behind each stem.
-    seen: Counter[tuple[str, str]] = Counter((_stem(w), w) for i in members for w in surfaces[i])
-    surface: dict[str, str] = {}
-    for (stem, word), _ in seen.most_common():
-        surface.setdefault(stem, word)
+def _describe(members: list[int], docs: Sequence[list[str]], vectors: list[dict[str, float]]) -> Cluster:
     weight: Counter[str] = Counter()
     for i in members:
         weight.update(vectors[i])
-    # A keyword should be shared, not one person's idiosyncrasy.
-    spread = Counter(t for i in members for t in set(docs[i]))
-    keywords = [surface[t] for t, _ in weight.most_common() if spread[t] >= 2][:5]
-    pairs = Counter(p for i in members for p in set(zip(docs[i], docs[i][1:], strict=False)))
-    phrases = [f"{surface[a]} {surface[b]}" for (a, b), n in pairs.most_common() if n >= 2][:3]
+    used: dict[str, set[int]] = defaultdict(set)
+    for i in members:
+        for term in docs[i]:
+            used[term].add(i)
+        for a, b in zip(docs[i], docs[i][1:], strict=False):
+            used[f"{a} {b}"].add(i)
+    # A keyword should be shared, not one text's idiosyncrasy; callers apply their own bar.
+    keywords = [t for t, _ in weight.most_common() if len(used[t]) >= 2][:MAX_TERMS]
+    pairs = sorted(
+        (p for p, texts in used.items() if " " in p and len(texts) >= 2), key=lambda p: (-len(used[p]), p)
+    )
+    phrases = pairs[:MAX_TERMS]
     centre = {t: w / len(members) for t, w in weight.items()}
     central = sorted(members, key=lambda i: -cosine(vectors[i], centre))
-    return Cluster(members, keywords, phrases, central)
+    usage = {term: frozenset(used[term]) for term in keywords + phrases}
+    return Cluster(members, keywords, phrases, central, usage)
 
 
 def suggest_name(found: Cluster) -> str:
     """A readable label a facilitator can accept or rename: a phrase members share when it
-    holds the two strongest keywords ("data interoperability"), else those two keywords."""
+    holds the two strongest keywords ("data interoperability"), else those two keywords;
+    empty when there are none (callers name it)."""
     top = found.keywords[:2]
     phrase = next((p for p in found.phrases if all(k in p.split() for k in top)), None)
-    label = phrase or " & ".join(top) or "unnamed theme"
+    label = phrase or " & ".join(top)
     return label[:1].upper() + label[1:]

@@ -22,7 +22,7 @@ def build_tagger(settings: Settings) -> Tagger:
 
     return LLMTagger(
         fallback=offline,
-        api_key=settings.openai_api_key,
+        api_key=settings.openai_api_key.get_secret_value() if settings.openai_api_key else None,
         base_url=settings.openai_base_url,
         model=settings.openai_model or DEFAULT_MODEL,
     )

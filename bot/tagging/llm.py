@@ -12,7 +12,12 @@ Any failure for a batch (timeout, 429 or 5xx after the client's bounded retries,
 a refusal, a truncated or malformed reply, the wrong number of results) sends that batch to
 `fallback.tag()` instead; `tag()` never raises. `last_sources` tells which tagger produced each
 text's tags in the last call, and `requests_made` counts chat completion calls (one per batch;
-the client's own retries are not counted) for "LLM requests per 100 answers".
+the client's own retries are not counted) for "LLM requests per 100 answers", with the tokens
+the server reports (`prompt_tokens`, `completion_tokens`).
+
+A community's labelled answers (`with_context(examples=...)`) go before each batch as one
+worked exchange: a user message holding them in the batch's own format, and an assistant
+reply giving the pain points the community chose for them. They are data like the answers.
 
 All prompt text is in prompts/llm.toml. Answers are never logged.
 """
@@ -31,8 +36,11 @@ from importlib import resources
 from typing import Any
 
 import openai
+from openai.types.chat import ChatCompletionMessageParam
+from openai.types.shared_params import ResponseFormatJSONSchema
 
 from bot.tagging import PainPointSpec, Tag, Tagger
+from bot.tagging.learning import Example
 
 logger = logging.getLogger(__name__)
 
@@ -54,8 +62,8 @@ def load_prompts() -> dict[str, str]:
     """prompts/llm.toml's [tagger] table, checked for the placeholders the tagger fills."""
     raw = resources.files("prompts").joinpath("llm.toml").read_text("utf-8")
     table = tomllib.loads(raw)["tagger"]
-    prompts = {key: str(table[key]) for key in ("schema_name", "system", "user")}
-    for key, allowed in (("system", _SYSTEM_FIELDS), ("user", _USER_FIELDS)):
+    prompts = {key: str(table[key]) for key in ("schema_name", "system", "user", "examples")}
+    for key, allowed in (("system", _SYSTEM_FIELDS), ("user", _USER_FIELDS), ("examples", frozenset())):
         used = {name for _, name, _, _ in string.Formatter().parse(prompts[key]) if name is not None}
         if not used <= allowed:
             raise RuntimeError(f"prompts/llm.toml [tagger].{key} uses unknown placeholders {used - allowed}")
@@ -93,6 +101,18 @@ def response_schema(slugs: Sequence[str]) -> dict[str, Any]:
     }
 
 
+class Usage:
+    """Requests and tokens, shared by a tagger and the copies `with_context` makes."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.requests = 0
+        self.answers = 0
+        self.fallback_batches = 0
+        self.prompt_tokens = 0
+        self.completion_tokens = 0
+
+
 class LLMTagger:
     """A `Tagger` backed by a chat model, with `fallback` for whatever the model can't do."""
 
@@ -109,6 +129,7 @@ class LLMTagger:
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = DEFAULT_MAX_RETRIES,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        examples: Sequence[Example] = (),
     ) -> None:
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
@@ -121,11 +142,29 @@ class LLMTagger:
         self.fallback = fallback
         self.model = model or DEFAULT_MODEL
         self.batch_size = batch_size
-        self._lock = threading.Lock()
-        self.requests_made = 0
-        self.answers_seen = 0
-        self.fallback_batches = 0
+        self.examples = tuple(examples)
+        self.usage = Usage()
         self.last_sources: list[str] = []
+
+    def with_context(self, *, fallback: Tagger, examples: Sequence[Example]) -> LLMTagger:
+        """This tagger for one community: its examples as few-shot context and its own
+        offline tagger as the fallback. Shares the client and the usage counts."""
+        copy = object.__new__(LLMTagger)
+        copy.__dict__.update(self.__dict__)
+        copy.fallback, copy.examples, copy.last_sources = fallback, tuple(examples), []
+        return copy
+
+    @property
+    def requests_made(self) -> int:
+        return self.usage.requests
+
+    @property
+    def answers_seen(self) -> int:
+        return self.usage.answers
+
+    @property
+    def fallback_batches(self) -> int:
+        return self.usage.fallback_batches
 
     def tag(self, texts: Sequence[str], taxonomy: Sequence[PainPointSpec]) -> list[list[Tag]]:
         texts = list(texts)
@@ -148,20 +187,20 @@ class LLMTagger:
                     _describe(exc),
                     getattr(self.fallback, "name", "fallback"),
                 )
-                with self._lock:
-                    self.fallback_batches += 1
+                with self.usage.lock:
+                    self.usage.fallback_batches += 1
                 tagged = self._fall_back(batch, taxonomy, slugs)
                 source = str(getattr(self.fallback, "name", "offline"))
             results.extend(tagged)
             sources.extend(source for _ in batch)
-        with self._lock:
-            self.answers_seen += len(texts)
+        with self.usage.lock:
+            self.usage.answers += len(texts)
         self.last_sources = sources
         return results
 
     def requests_per_100_answers(self) -> float:
-        with self._lock:
-            return 100.0 * self.requests_made / self.answers_seen if self.answers_seen else 0.0
+        with self.usage.lock:
+            return 100.0 * self.usage.requests / self.usage.answers if self.usage.answers else 0.0
 
     # ------------------------------------------------------------------ internals
 
@@ -171,21 +210,35 @@ class LLMTagger:
         prompts = load_prompts()
         listing = [{"id": p.slug, "name": p.name, "description": p.description} for p in _unique(taxonomy)]
         answers = [{"index": i, "text": text} for i, text in enumerate(batch)]
-        messages = [
-            {"role": "system", "content": prompts["system"].format(taxonomy=_dumps(listing))},
-            {"role": "user", "content": prompts["user"].format(count=len(batch), answers=_dumps(answers))},
-        ]
-        response_format = {
+        system = prompts["system"].format(taxonomy=_dumps(listing))
+        messages: list[ChatCompletionMessageParam] = []
+        shown = [e for e in self.examples if e.slugs <= set(slugs)]
+        if shown:
+            messages = [
+                {"role": "system", "content": system + "\n\n" + prompts["examples"]},
+                *_worked_exchange(prompts["user"], shown),
+            ]
+        else:
+            messages = [{"role": "system", "content": system}]
+        messages.append(
+            {"role": "user", "content": prompts["user"].format(count=len(batch), answers=_dumps(answers))}
+        )
+        response_format: ResponseFormatJSONSchema = {
             "type": "json_schema",
             "json_schema": {"name": prompts["schema_name"], "strict": True, "schema": response_schema(slugs)},
         }
-        with self._lock:
-            self.requests_made += 1
+        with self.usage.lock:
+            self.usage.requests += 1
         completion = self._client.chat.completions.create(
             model=self.model,
             messages=messages,
             response_format=response_format,
         )
+        usage = getattr(completion, "usage", None)
+        if usage is not None:
+            with self.usage.lock:
+                self.usage.prompt_tokens += int(getattr(usage, "prompt_tokens", 0) or 0)
+                self.usage.completion_tokens += int(getattr(usage, "completion_tokens", 0) or 0)
         return parse_reply(completion, len(batch), frozenset(slugs))
 
     def _fall_back(
@@ -199,6 +252,22 @@ class LLMTagger:
         allowed = frozenset(slugs)
         tagged = [_clean(tags, allowed) for tags in list(tagged)[: len(batch)]]
         return tagged + [[] for _ in range(len(batch) - len(tagged))]
+
+
+def _worked_exchange(template: str, examples: Sequence[Example]) -> list[ChatCompletionMessageParam]:
+    """The community's labelled answers as a batch already answered: the model sees the ids
+    the community chose, in the very format it must reply in."""
+    answers = [{"index": i, "text": e.text} for i, e in enumerate(examples)]
+    reply = {
+        "results": [
+            {"index": i, "pain_points": [{"id": slug, "confidence": 1.0} for slug in sorted(e.slugs)]}
+            for i, e in enumerate(examples)
+        ]
+    }
+    return [
+        {"role": "user", "content": template.format(count=len(examples), answers=_dumps(answers))},
+        {"role": "assistant", "content": json.dumps(reply, ensure_ascii=False)},
+    ]
 
 
 def parse_reply(completion: Any, expected: int, allowed: frozenset[str]) -> list[list[Tag]]:

@@ -1,280 +1,223 @@
-"""The offline tagger: multilingual cue matching, no model, no network, no API key.
+"""The offline tagger: no network, no API key, and it learns from labelled answers.
 
-Each seed pain point has hand-written cues in English, Spanish and French (lexicon.toml, next to
-this file); a pain point that facilitators add later gets cues derived from its name and
-description. An answer is tagged with a pain point when its cues add up to the threshold, and
-with nothing when no pain point does: the tagger says "don't know" rather than guess.
+Two views of an answer, combined:
+- the lexicon (lexicon.py): hand-written cues in English, Spanish and French for the seed pain
+  points, cues derived from the name and description of the others. Precise where it fires;
+- a multilingual sentence embedding (embedding.py) compared with what each pain point is known
+  by (learning.py): descriptive phrases for the seed ones, its name and description, and the
+  examples the community has taught. It finds what the cues do not spell out ("stretched thin",
+  "la jefa renunció"), in any of the three languages, and it is how a pain point added later
+  is learned from a handful of examples.
 
-Chosen over static-embedding models by measurement: see benchmarks/tagger_comparison.py."""
+A pain point is a tag when the lexicon is confident, or when the embedding's model gives it at
+least EMBED_THRESHOLD (EMBED_SECOND if the lexicon already tagged the answer with something
+else: a second pain point needs more evidence), it is within EMBED_MARGIN of the answer's most
+likely pain point, and the answer is at least NEAREST_FLOOR similar to that pain point's nearest
+examples and nearer to them than to the phrases that express no pain point. The confidence is
+1 - (1 - lexicon) * (1 - embedding). An answer with no tag is the tagger saying "don't know"
+rather than guessing.
 
-import re
-import tomllib
-import unicodedata
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+Chosen by measurement on labelled sets that nobody tuned it on: benchmarks/tagger_comparison.py.
+The numbers below were chosen on the dev set alone, and on a dev-set simulation of a pain point
+added later (each seed one in turn known by its id only and taught with its prototype phrases),
+never on the held-out sets."""
+
+import logging
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from typing import Any
+
+import numpy as np
 
 from bot.tagging import PainPointSpec, Tag
+from bot.tagging.embedding import Encoder, default_encoder
+from bot.tagging.learning import Example, Model, Prototypes, default_prototypes, fit
+from bot.tagging.lexicon import MAX_CHARS, Lexicon, LexiconTagger, _as_text
 
-DEFAULT_GAP = 1  # words allowed between two words of a cue
-ELLIPSIS_GAP = 5  # words allowed where a cue says "..."
-MAX_CHARS = 50_000  # an answer longer than this is tagged on its beginning
-_WORD = re.compile(r"[a-z0-9]+")
-_SEPARATORS = str.maketrans({c: " " for c in "'’‘`´-‐‑‒–—_/"})
+log = logging.getLogger("convene.tagging")
 
+EMBED_THRESHOLD = 0.3
+EMBED_MARGIN = 0.05
+EMBED_SECOND = 0.7  # what the embedding needs to add a pain point beside the lexicon's
+NEAREST_FLOOR = 0.25  # below the 5th percentile of a right pain point's similarity on the dev set
+NONE_GAP = 0.0  # nearer to a pain point's examples than to the "none" phrases
 
-def normalise(text: str) -> str:
-    """Lower-case, accents and apostrophes folded: "N’avons" -> "n avons", "Réforme" -> "reforme"."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_SEPARATORS))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(normalise(text))
+_DEFAULT = object()
 
 
 @dataclass(frozen=True)
-class Step:
-    word: str
-    prefix: bool  # "stem*": any word starting with `word`
-    gap: int  # words allowed between the previous step and this one
+class Scores:
+    lexicon: float
+    embedding: float  # 0 when the embedding is unavailable
+    nearest: float  # similarity to the pain point's nearest examples
+    nearest_none: float
 
 
-@dataclass(frozen=True)
-class Cue:
-    pattern: str
-    steps: tuple[Step, ...]
-    weight: float
-
-
-def compile_cue(pattern: str, weight: float) -> Cue | None:
-    """A cue from its lexicon spelling; None when nothing is left of it after normalising."""
-    steps: list[Step] = []
-    gap = DEFAULT_GAP
-    for piece in normalise(pattern).split():
-        if piece == "...":
-            gap = ELLIPSIS_GAP
-            continue
-        parts = _WORD.findall(piece)
-        for i, part in enumerate(parts):
-            steps.append(Step(part, prefix=piece.endswith("*") and i == len(parts) - 1, gap=gap))
-            gap = DEFAULT_GAP
-    if not steps:
-        return None
-    return Cue(pattern, tuple(steps), weight)
-
-
-class _Index:
-    """Where each word of an answer occurs, for fast matching of many cues."""
-
-    def __init__(self, tokens: list[str]) -> None:
-        self.positions: dict[str, list[int]] = {}
-        for i, token in enumerate(tokens):
-            self.positions.setdefault(token, []).append(i)
-        self.vocabulary = sorted(self.positions)
-
-    def find(self, step: Step) -> list[int]:
-        if not step.prefix:
-            return self.positions.get(step.word, [])
-        lo = bisect_left(self.vocabulary, step.word)
-        hi = bisect_left(self.vocabulary, step.word + "\U0010ffff")
-        found: list[int] = []
-        for token in self.vocabulary[lo:hi]:
-            found.extend(self.positions[token])
-        return sorted(found)
-
-    def match(self, cue: Cue) -> tuple[int, ...] | None:
-        """The positions of the first occurrence of `cue`, or None."""
-        candidates = [self.find(step) for step in cue.steps]
-        if any(not c for c in candidates):
-            return None
-
-        def extend(k: int, previous: int) -> tuple[int, ...] | None:
-            if k == len(cue.steps):
-                return ()
-            options = candidates[k]
-            lo = bisect_right(options, previous)
-            hi = bisect_right(options, previous + cue.steps[k].gap + 1)
-            for position in options[lo:hi]:
-                rest = extend(k + 1, position)
-                if rest is not None:
-                    return (position, *rest)
-            return None
-
-        for start in candidates[0]:
-            rest = extend(1, start)
-            if rest is not None:
-                return (start, *rest)
-        return None
-
-
-@dataclass(frozen=True)
-class Lexicon:
-    cues: Mapping[str, tuple[Cue, ...]]  # slug -> hand-written cues
-    threshold: float
-    derive_name_single: float
-    derive_name_each: float
-    derive_description: float
-    min_stem: int
-    ignored: frozenset[str]  # stopwords and words too generic to tell pain points apart
-    synonyms: tuple[tuple[Cue, ...], ...] = ()  # groups of words that mean the same (weight unused)
-
-    def group_of(self, word: str, stemmed: str) -> tuple[Cue, ...]:
-        """The synonym groups that `word` belongs to, flattened."""
-        found: list[Cue] = []
-        for group in self.synonyms:
-            for cue in group:
-                if len(cue.steps) != 1:
-                    continue
-                step = cue.steps[0]
-                if word == step.word or stemmed == step.word or (step.prefix and word.startswith(step.word)):
-                    found.extend(group)
-                    break
-        return tuple(found)
-
-
-def _load_lexicon(data: Mapping[str, Any]) -> Lexicon:
-    weights = data["weights"]
-    cues: dict[str, tuple[Cue, ...]] = {}
-    for slug, languages in data.get("pains", {}).items():
-        compiled: dict[tuple[Step, ...], Cue] = {}
-        for strengths in languages.values():
-            for strength, patterns in strengths.items():
-                for pattern in patterns:
-                    cue = compile_cue(pattern, float(weights[strength]))
-                    if cue is None:
-                        continue
-                    known = compiled.get(cue.steps)  # the same cue in two languages counts once
-                    if known is None or cue.weight > known.weight:
-                        compiled[cue.steps] = cue
-        cues[slug] = tuple(compiled.values())
-    derive = data["derive"]
-    ignored = {w for entry in (*derive["stopwords"], *derive["generic"]) for w in words(entry)}
-    synonyms = tuple(
-        tuple(cue for member in group if (cue := compile_cue(member, 1.0)) is not None)
-        for group in derive.get("synonyms", [])
-    )
-    return Lexicon(
-        cues=cues,
-        threshold=float(weights["threshold"]),
-        derive_name_single=float(derive["name_single"]),
-        derive_name_each=float(derive["name_each"]),
-        derive_description=float(derive["description"]),
-        min_stem=int(derive["min_stem"]),
-        ignored=frozenset(ignored),
-        synonyms=synonyms,
-    )
-
-
-@cache
-def default_lexicon() -> Lexicon:
-    text = resources.files("bot.tagging").joinpath("lexicon.toml").read_text(encoding="utf-8")
-    return _load_lexicon(tomllib.loads(text))
-
-
-_SUFFIXES = ("ations", "ation", "ments", "ment", "ings", "ing", "ies", "ied", "ers", "er", "ed", "es",
-             "s", "al")  # fmt: skip
-
-
-def stem(word: str, min_stem: int = 4) -> str:
-    """A crude stem, so that a cue derived from "procurement" also finds "procure"."""
-    for suffix in _SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= min_stem:
-            return word[: -len(suffix)]
-    return word
-
-
-def derive_cues(spec: PainPointSpec, lexicon: Lexicon) -> tuple[Cue, ...]:
-    """Cues for a pain point with no hand-written ones: the telling words of its name (stronger)
-    and description (weaker), each as a stem, with their synonyms in the three languages."""
-    derived: dict[tuple[Step, ...], Cue] = {}
-
-    def telling(source: str) -> list[str]:
-        kept = [w for w in words(source) if w not in lexicon.ignored and len(w) >= 3 and not w.isdigit()]
-        return list(dict.fromkeys(kept))
-
-    def add(word: str, weight: float) -> None:
-        stemmed = stem(word, lexicon.min_stem)
-        own = Cue(word, (Step(stemmed, prefix=len(stemmed) >= lexicon.min_stem, gap=DEFAULT_GAP),), weight)
-        for cue in (own, *lexicon.group_of(word, stemmed)):
-            if cue.steps not in derived:
-                derived[cue.steps] = Cue(cue.pattern, cue.steps, weight)
-
-    def add_phrases(source: str, weight: float) -> None:  # "civil society" brings "sociedad civil"
-        index = _Index(words(source))
-        for group in lexicon.synonyms:
-            if any(len(cue.steps) > 1 and index.match(cue) is not None for cue in group):
-                for cue in group:
-                    derived.setdefault(cue.steps, Cue(cue.pattern, cue.steps, weight))
-
+def describe(spec: PainPointSpec) -> str:
     name = spec.name or spec.slug.replace("_", " ")
-    name_words = telling(name)
-    name_weight = lexicon.derive_name_single if len(name_words) == 1 else lexicon.derive_name_each
-    add_phrases(name, name_weight)
-    for word in name_words:
-        add(word, name_weight)
-    add_phrases(spec.description, lexicon.derive_description)
-    for word in telling(spec.description):
-        add(word, lexicon.derive_description)
-    return tuple(derived.values())
-
-
-def score(cues: Iterable[Cue], index: _Index) -> float:
-    """1 - prod(1 - weight) over the cues found, each word counting for at most one cue (the
-    strongest that covers it), so "urgent" is not counted twice by an English and a Spanish cue."""
-    found = [(cue, positions) for cue in cues if (positions := index.match(cue)) is not None]
-    found.sort(key=lambda item: (-item[0].weight, -len(item[1]), item[0].pattern))
-    used: set[int] = set()
-    miss = 1.0
-    for cue, positions in found:
-        if used.intersection(positions):
-            continue
-        used.update(positions)
-        miss *= 1.0 - cue.weight
-    return 1.0 - miss
-
-
-def _as_text(value: object) -> str:
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bytes | bytearray):
-        return bytes(value).decode("utf-8", errors="replace")
-    return "" if value is None else str(value)
+    return f"{name}. {spec.description}".strip() if spec.description else name
 
 
 class OfflineTagger:
-    """Tags answers with the pain points whose cues they contain; `[]` when none is confident."""
+    """Tags answers with the pain points they express, `[]` when none is confident."""
 
     name = "offline"
 
-    def __init__(self, lexicon: Lexicon | None = None) -> None:
-        self.lexicon = lexicon or default_lexicon()
-        self._derived: dict[PainPointSpec, tuple[Cue, ...]] = {}
+    def __init__(
+        self,
+        lexicon: Lexicon | None = None,
+        encoder: Encoder | None = None,
+        prototypes: Prototypes | None = None,
+        embedding: bool = True,
+    ) -> None:
+        """`encoder` defaults to the packaged one; `embedding=False` gives the lexicon alone."""
+        self.lexicon = LexiconTagger(lexicon)
+        self._encoder: Encoder | object | None = encoder if encoder is not None or not embedding else _DEFAULT
+        self._embedding = embedding
+        self.prototypes = prototypes or default_prototypes()
+        self._taught: dict[str, Example] = {}  # text -> latest label: a correction replaces a tick
+        self._vectors: dict[str, np.ndarray] = {}
+        self._model: Model | None = None
+        self._model_key: tuple[object, ...] | None = None
 
-    def cues_for(self, spec: PainPointSpec) -> tuple[Cue, ...]:
-        hand_written = self.lexicon.cues.get(spec.slug)
-        if hand_written:
-            return hand_written
-        if spec not in self._derived:
-            self._derived[spec] = derive_cues(spec, self.lexicon)
-        return self._derived[spec]
+    # --- learning ------------------------------------------------------------------------------
+    def teach(self, examples: Iterable[Example]) -> int:
+        """Learn from labelled answers; returns how many were new or changed."""
+        changed = 0
+        for example in examples:
+            text = _as_text(example.text).strip()
+            if not text:
+                continue
+            labelled = Example(text, frozenset(example.slugs))
+            if self._taught.get(text) != labelled:
+                self._taught[text] = labelled
+                changed += 1
+        if changed:
+            self._model_key = None
+        return changed
 
-    def scores(self, text: str, taxonomy: Sequence[PainPointSpec]) -> dict[str, float]:
-        index = _Index(words(_as_text(text)[:MAX_CHARS]))
-        return {spec.slug: score(self.cues_for(spec), index) for spec in taxonomy}
+    def forget_examples(self) -> None:
+        self._taught.clear()
+        self._model_key = None
+
+    @property
+    def examples(self) -> list[Example]:
+        return list(self._taught.values())
+
+    def taught_copy(self, examples: Iterable[Example]) -> "OfflineTagger":
+        """A tagger like this one that has learned `examples` only. It shares the lexicon, the
+        encoder and the vectors this one already computed (prototype phrases, descriptions),
+        so that a community's own tagger costs the encoding of its own examples only."""
+        copy = OfflineTagger(self.lexicon.lexicon, None, self.prototypes, embedding=self._embedding)
+        copy._encoder = self._encoder
+        copy._vectors = dict(self._vectors)
+        copy.teach(examples)
+        return copy
+
+    def warm(self, taxonomy: Sequence[PainPointSpec]) -> None:
+        """Compute the vectors of what every pain point is known by before any copy is made.
+        Touches only the vector cache, so it is safe while another thread tags."""
+        if self.encoder is None:
+            return
+        texts = [p for spec in taxonomy for p in self.prototypes.phrases.get(spec.slug, ())]
+        self._encode([*texts, *(describe(spec) for spec in taxonomy), *self.prototypes.none])
+
+    @property
+    def encoder(self) -> Encoder | None:
+        if not self._embedding:
+            return None
+        if self._encoder is _DEFAULT:
+            self._encoder = default_encoder()
+        return self._encoder  # type: ignore[return-value]
+
+    def _encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for known texts (prototypes, examples) are computed once."""
+        encoder = self.encoder
+        assert encoder is not None
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            for text, vector in zip(missing, encoder.encode(missing), strict=True):
+                self._vectors[text] = vector
+        return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, 512), np.float32)
+
+    def model(self, taxonomy: Sequence[PainPointSpec]) -> Model | None:
+        if self.encoder is None or not taxonomy:
+            return None
+        key = (tuple(taxonomy), len(self._taught))
+        if self._model is not None and self._model_key == key:
+            return self._model
+        slugs = [spec.slug for spec in taxonomy]
+        texts: list[str] = []
+        rows: list[np.ndarray] = []
+
+        def add(text: str, positive: Iterable[str]) -> None:
+            row = np.zeros(len(slugs), dtype=np.float32)
+            for slug in positive:
+                if slug in slugs:
+                    row[slugs.index(slug)] = 1.0
+            texts.append(text)
+            rows.append(row)
+
+        for spec in taxonomy:
+            for phrase in self.prototypes.phrases.get(spec.slug, ()):
+                add(phrase, [spec.slug])
+            add(describe(spec), [spec.slug])
+        none_texts = list(self.prototypes.none)
+        for example in self._taught.values():
+            known = [s for s in example.slugs if s in slugs]
+            if known:
+                add(example.text, known)
+            elif not example.slugs:
+                none_texts.append(example.text)
+            # An example labelled only with pain points outside this taxonomy says nothing here.
+        self._model = fit(slugs, self._encode(texts), np.vstack(rows), self._encode(none_texts))
+        self._model_key = key
+        return self._model
+
+    # --- tagging -------------------------------------------------------------------------------
+    def scores(self, texts: Sequence[str], taxonomy: Sequence[PainPointSpec]) -> list[dict[str, Scores]]:
+        cleaned = [_as_text(t)[:MAX_CHARS] for t in texts]
+        lexical = [self.lexicon.scores(t, taxonomy) for t in cleaned]
+        model = self.model(taxonomy)
+        if model is None:
+            return [{s: Scores(v, 0.0, 0.0, 0.0) for s, v in row.items()} for row in lexical]
+        vectors = self.encoder.encode(cleaned)  # type: ignore[union-attr]
+        probabilities = model.probabilities(vectors)
+        nearest = model.nearest(vectors)
+        nearest_none = model.nearest_none(vectors)
+        blank = np.logical_not(np.any(vectors, axis=1))
+        out: list[dict[str, Scores]] = []
+        for i, row in enumerate(lexical):
+            out.append(
+                {
+                    slug: Scores(
+                        row[slug],
+                        0.0 if blank[i] else float(probabilities[i, j]),
+                        float(nearest[i, j]),
+                        float(nearest_none[i]),
+                    )
+                    for j, slug in enumerate(model.slugs)
+                }
+            )
+        return out
 
     def tag(self, texts: Sequence[str], taxonomy: Sequence[PainPointSpec]) -> list[list[Tag]]:
+        threshold = self.lexicon.lexicon.threshold
         results: list[list[Tag]] = []
-        for text in texts:
-            scored = self.scores(text, taxonomy)
-            tags = [
-                Tag(slug, round(min(1.0, max(0.0, confidence)), 3))
-                for slug, confidence in scored.items()
-                if confidence >= self.lexicon.threshold
-            ]
+        for scored in self.scores(texts, taxonomy):
+            best = max((s.embedding for s in scored.values()), default=0.0)
+            lexical = any(s.lexicon >= threshold for s in scored.values())
+            needed = EMBED_SECOND if lexical else EMBED_THRESHOLD
+            tags = []
+            for slug, s in scored.items():
+                by_embedding = (
+                    s.embedding >= needed
+                    and s.embedding >= best - EMBED_MARGIN
+                    and s.nearest > s.nearest_none + NONE_GAP
+                    and s.nearest >= NEAREST_FLOOR
+                )
+                if s.lexicon >= threshold or by_embedding:
+                    confidence = 1.0 - (1.0 - s.lexicon) * (1.0 - s.embedding)
+                    tags.append(Tag(slug, round(min(1.0, max(0.0, confidence)), 3)))
             tags.sort(key=lambda t: (-t.confidence, t.slug))
             results.append(tags)
         return results

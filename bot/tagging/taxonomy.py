@@ -216,7 +216,7 @@ def rename(session: Session, pain: PainPoint, new_name: str, actor: str | None, 
 
 def merge(session: Session, source: PainPoint, target: PainPoint, actor: str | None, now: datetime) -> int:
     """Move `source`'s tags onto `target`; `source` stays, marked merged, for history. Where
-    an answer had both, the stronger tag is kept (a member's own choice beats a machine's)."""
+    an answer had both, the stronger tag is kept (a person's choice beats a machine's)."""
     if source.id == target.id:
         raise TaxonomyError("pains.merge_self")
     if target.status != PainPointStatus.ACTIVE:
@@ -256,7 +256,9 @@ def merge(session: Session, source: PainPoint, target: PainPoint, actor: str | N
 
 
 def _strength(tag: AnswerTag) -> tuple[int, float]:
-    return (1 if tag.source == TagSource.MEMBER else 0, tag.confidence)
+    # A facilitator's correction, then a member's own choice, then the most confident.
+    rank = {TagSource.FACILITATOR: 2, TagSource.MEMBER: 1}
+    return (rank.get(tag.source, 0), tag.confidence)
 
 
 def retire(session: Session, pain: PainPoint, actor: str | None, now: datetime) -> None:

@@ -1,19 +1,29 @@
 """Emerging themes: answers that fit no pain point, clustered weekly and proposed to the
-facilitators, who adopt them as pain points or dismiss them."""
+facilitators, who adopt them as pain points or dismiss them.
+
+A theme says what the community says, not what one person says: it needs answers from at
+least three members, and a word or phrase enters its name, keywords, examples or (once
+adopted) description only if at least three of them used it. The one exception is an
+example sentence quoted from an answer whose author chose to be quoted anonymously; it goes
+again if they change their mind."""
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy import exists
 from sqlmodel import Session, col, func, select
 
+from bot.core.texts import Texts
 from bot.tagging import taxonomy
-from bot.tagging.clustering import cluster, suggest_name
+from bot.tagging.clustering import Cluster, cluster, suggest_name
+from bot.tagging.embedding import default_encoder
 from storage.models import (
     Answer,
     AnswerTag,
+    Consent,
     EmergingTheme,
     JobRun,
     PainPoint,
@@ -26,6 +36,7 @@ from storage.queries import insert_ignoring_duplicates
 
 LOOKBACK = timedelta(weeks=4)
 MIN_ANSWERS = 3
+MIN_MEMBERS = 3  # distinct members behind a theme, and behind every word it shows
 EXAMPLE_CHARS = 120
 JOB = "themes"
 
@@ -56,6 +67,7 @@ def untagged_answers(session: Session, team_id: str, since: datetime) -> list[An
                 Answer.team_id == team_id,
                 col(Answer.created_at) >= since,
                 col(Answer.tagged_at).is_not(None),
+                col(Answer.text_deleted_at).is_(None),
                 ~exists().where(col(AnswerTag.answer_id) == Answer.id),
                 ~exists().where(col(ThemeAnswer.answer_id) == Answer.id),
             )
@@ -64,19 +76,26 @@ def untagged_answers(session: Session, team_id: str, since: datetime) -> list[An
     )
 
 
-def propose(session: Session, team_id: str, key: str, now: datetime) -> list[EmergingTheme]:
+def propose(
+    session: Session, team_id: str, key: str, now: datetime, texts: Texts | None = None
+) -> list[EmergingTheme]:
+    texts = texts or Texts.load()
     answers = untagged_answers(session, team_id, now - LOOKBACK)
-    found = cluster([a.text for a in answers], min_size=MIN_ANSWERS)
+    authors = [a.member_id for a in answers]
+    found = cluster([a.text for a in answers], min_size=MIN_ANSWERS, embeddings=meanings(answers))
     created = []
     for group in found:
+        if len({authors[i] for i in group.members}) < MIN_MEMBERS:
+            continue  # one or two people's concern, however often they wrote it
+        spoken = community_words(group, authors)
         members = [answers[i] for i in group.members]
         central = [answers[i] for i in group.central]
         theme = EmergingTheme(
             team_id=team_id,
             period_key=key,
-            name=suggest_name(group)[:120],
-            keywords=", ".join(group.keywords)[:255],
-            examples=json.dumps(_examples(central, group.phrases + group.keywords)),
+            name=(suggest_name(spoken) or texts.get("pains.theme_unnamed"))[:120],
+            keywords=", ".join(spoken.keywords)[:255],
+            examples=json.dumps(_examples(central, spoken.phrases + spoken.keywords)),
             created_at=now,
         )
         session.add(theme)
@@ -88,11 +107,35 @@ def propose(session: Session, team_id: str, key: str, now: datetime) -> list[Eme
     return created
 
 
+def community_words(group: Cluster, authors: list[int]) -> Cluster:
+    """The cluster with only the keywords and phrases at least MIN_MEMBERS distinct members
+    wrote: a surname, an email or a phone number one person gave never names a theme, even
+    if they wrote it in several answers."""
+
+    def shared(term: str) -> bool:
+        return len({authors[i] for i in group.usage.get(term, ())}) >= MIN_MEMBERS
+
+    return replace(
+        group,
+        keywords=[k for k in group.keywords if shared(k)],
+        phrases=[p for p in group.phrases if shared(p)],
+    )
+
+
+def meanings(answers: list[Answer]) -> np.ndarray | None:
+    """The answers in the tagger's multilingual embedding, so that a theme can gather answers
+    in several languages; None (words only) where the encoder is not installed."""
+    encoder = default_encoder()
+    if encoder is None or not answers:
+        return None
+    return encoder.encode([a.text for a in answers])
+
+
 def _examples(central: list[Answer], phrases: list[str]) -> list[str]:
-    """Two short phrases. Members' own words only when they consented to be quoted; else the
-    word pairs (or words) several of them used, which point at the theme without quoting
-    anyone."""
-    quoted = [_first_sentence(a.text) for a in central if a.consent_quote][:2]
+    """Two short phrases: the first sentence of answers whose authors chose to be quoted
+    anonymously; else word pairs (or words) the community shares, which point at the theme
+    without quoting anyone."""
+    quoted = [_first_sentence(a.text) for a in central if a.consent == Consent.QUOTE_ANONYMOUSLY][:2]
     return (quoted + [p for p in phrases if p not in quoted])[:2]
 
 
@@ -120,14 +163,21 @@ def _open_theme(session: Session, team_id: str, theme_id: int) -> EmergingTheme 
 
 
 def adopt(
-    session: Session, team_id: str, theme_id: int, actor: str, now: datetime
+    session: Session, team_id: str, theme_id: int, actor: str, now: datetime, texts: Texts | None = None
 ) -> tuple[PainPoint, int] | None:
-    """Make the theme a pain point and tag the answers it came from with it."""
+    """Make the theme a pain point and tag the answers it came from with it. Its description
+    names only the theme's keywords, which are words the community shares."""
     theme = _open_theme(session, team_id, theme_id)
     if theme is None:
         return None
-    description = f"Emerged from members' answers: {theme.keywords}."
+    texts = texts or Texts.load()
+    description = (
+        texts.get("pains.theme_description", keywords=theme.keywords)
+        if theme.keywords
+        else texts.get("pains.theme_description_bare")
+    )
     pain = taxonomy.add(session, team_id, theme.name, description, actor, now, action="adopt")
+    assert pain.id is not None  # added and flushed
     answer_ids = list(
         session.exec(select(ThemeAnswer.answer_id).where(ThemeAnswer.theme_id == theme.id)).all()
     )
@@ -137,7 +187,7 @@ def adopt(
                 AnswerTag(
                     answer_id=answer_id,
                     pain_point_id=pain.id,
-                    source=TagSource.THEME,  # type: ignore[arg-type]
+                    source=TagSource.THEME,
                     confidence=0.8,
                     created_at=now,
                 )

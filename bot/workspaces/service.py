@@ -1,21 +1,26 @@
-"""Per-workspace settings (coordinator channel, schedule, time zone) and facilitators, and a
-workspace's life: prepared when Convene is installed (or, with one bot token, at start),
-stopped when it is uninstalled. No request ever brings a workspace into being."""
+"""Per-workspace settings (coordinator channel, schedule, time zone, who may read members'
+words and for how long) and facilitators, and a workspace's life: prepared when Convene is
+installed (or, with one bot token, at start), stopped when it is uninstalled. No request
+ever brings a workspace into being."""
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk.errors import SlackClientError
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from bot.core import schedule
 from bot.core.config import Settings
 from bot.core.installations import NotInstalled
+from bot.core.promises import Privacy
 from bot.core.runtime import Runtime
 from bot.slack.errors import error_code, is_revoked
 from bot.tagging import taxonomy
-from storage.models import Facilitator, Workspace
+from storage.models import Answer, Facilitator, Workspace
+
+MAX_RETENTION_MONTHS = 120
 
 log = logging.getLogger("convene.workspaces")
 
@@ -39,6 +44,7 @@ def ensure_workspace(session: Session, team_id: str, settings: Settings, name: s
             name=name,
             coordinator_channel=settings.coordinator_channel,
             timezone=settings.timezone,
+            pre_engagement_weeks=settings.pre_engagement_weeks,
         )
         session.add(workspace)
         session.commit()
@@ -170,3 +176,33 @@ def add_facilitator(session: Session, team_id: str, user_id: str, added_by: str,
     session.add(Facilitator(team_id=team_id, user_id=user_id, added_by=added_by, added_at=now))
     session.commit()
     return True
+
+
+def privacy(session: Session, team_id: str, settings: Settings) -> Privacy:
+    """What the workspace's promises to its members depend on."""
+    return Privacy.of(session.get(Workspace, team_id), settings)
+
+
+def set_raw_answers(session: Session, workspace: Workspace, enabled: bool, now: datetime) -> None:
+    """Whether facilitators can read answers. On covers only answers given from now on,
+    after members have been told; off takes back every answer at once."""
+    if enabled and not workspace.raw_answers:
+        workspace.raw_answers, workspace.raw_answers_since = True, now
+    elif not enabled:
+        workspace.raw_answers, workspace.raw_answers_since = False, None
+        session.execute(
+            update(Answer)
+            .where(col(Answer.team_id) == workspace.team_id, col(Answer.readable_by_facilitators).is_(True))
+            .values(readable_by_facilitators=False)
+        )
+    session.add(workspace)
+    session.commit()
+
+
+def set_retention(session: Session, workspace: Workspace, months: int) -> None:
+    if not 1 <= months <= MAX_RETENTION_MONTHS:
+        raise ValueError(f"retention must be 1 to {MAX_RETENTION_MONTHS} months")
+    workspace.retention_months = months
+    workspace.retention_checked_at = None  # a shorter period applies at the next tick
+    session.add(workspace)
+    session.commit()

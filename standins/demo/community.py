@@ -10,7 +10,12 @@ challenges were written for this module; none is quoted from a real person.
 Europe and the Americas. Each member's ``challenge`` is their answer to "What is
 your most pressing challenge right now?", in the member's own language (matching
 ``locale``), and ``pain_points`` lists which of ``DEMO_PAIN_POINTS`` it
-expresses. ``responds`` says how the simulated member reacts to a check-in.
+expresses. ``responds`` says how the simulated member reacts to a check-in, and
+``rsvp`` how they answer the invitation to the demo's convening.
+
+Three members (Indonesia, Kenya, Ukraine) write about data standards, which no seeded
+pain point covers: enough people, using the same words, for the weekly clustering to
+propose an emerging theme named only with words all three wrote.
 
 ``_check()`` runs at import, so a bad edit (duplicate id, unknown time zone,
 unknown pain point...) fails loudly instead of producing a confusing demo.
@@ -36,8 +41,9 @@ class DemoMember:
     pain_points: tuple[str, ...]  # ids from DEMO_PAIN_POINTS; empty if it fits none
     support: int  # 1-5, how supported by peers they feel
     wants_match: bool
-    consent_quote: bool
+    consent: str  # counts_only, share_with_matches or quote_anonymously
     responds: str  # "modal", "dm", "skip" or "silent"
+    rsvp: str = ""  # to the convening's invitation: "going", "not_going" or "" (no answer)
 
 
 DEMO_PAIN_POINTS: tuple[str, ...] = (
@@ -68,7 +74,7 @@ DEMO_FACILITATOR = DemoMember(
     pain_points=("changing_environment",),
     support=4,
     wants_match=False,
-    consent_quote=False,
+    consent="counts_only",
     responds="silent",
 )
 
@@ -90,8 +96,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding",),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UID0DIMAS",
@@ -102,16 +109,16 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         country="Indonesia",
         agency="Ministry of National Development Planning (Bappenas)",
         challenge=(
-            "Half of our commitments depend on line ministries feeding the national data portal, "
-            "but each ministry uses its own codes for provinces and villages, so the datasets "
-            "cannot be joined. I need a practical way to agree on shared reference data before "
-            "the midterm review."
+            "Line ministries publish data on the national portal with their own codes for "
+            "provinces and villages, so nobody can combine their datasets. We need shared data "
+            "standards before the midterm review."
         ),
         pain_points=(),
         support=2,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UKR0JIWON",
@@ -129,8 +136,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UMN0ENKHJ",
@@ -148,7 +156,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("time",),
         support=2,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="dm",
     ),
     DemoMember(
@@ -167,8 +175,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("political_will",),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
+        rsvp="not_going",
     ),
     # --- Africa and the Caucasus ----------------------------------------------
     DemoMember(
@@ -180,16 +189,16 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         country="Kenya",
         agency="State Department for Public Service",
         challenge=(
-            "The IRM found no evidence of completion for two of our beneficial ownership "
-            "milestones, yet the registry team says the work was done and simply never "
-            "documented. I need agencies to keep evidence as they go instead of scrambling at "
-            "the end of the cycle."
+            "The beneficial ownership register and the company registry use different "
+            "identifiers, so the IRM could not verify our milestones. Agencies need shared data "
+            "standards to combine their data."
         ),
         pain_points=(),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UNG0IFEOM",
@@ -208,8 +217,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding", "political_will"),
         support=2,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UGH0AKOSU",
@@ -227,7 +237,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("staff_turnover",),
         support=1,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
     ),
     DemoMember(
@@ -246,8 +256,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("understanding_open_gov",),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UMA0OTHMA",
@@ -265,8 +276,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("staff_turnover", "time"),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="dm",
+        rsvp="going",
     ),
     DemoMember(
         user_id="USN0MAMED",
@@ -284,7 +296,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment", "time"),
         support=3,
         wants_match=False,
-        consent_quote=False,
+        consent="counts_only",
         responds="skip",
     ),
     DemoMember(
@@ -303,8 +315,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=2,
         wants_match=False,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UAM0LUSIN",
@@ -321,9 +334,10 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         ),
         pain_points=("time",),
         support=4,
-        wants_match=True,
-        consent_quote=True,
+        wants_match=False,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     # --- Europe ---------------------------------------------------------------
     DemoMember(
@@ -344,9 +358,10 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         ),
         pain_points=("funding",),
         support=4,
-        wants_match=False,
-        consent_quote=True,
+        wants_match=True,
+        consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UUA0OLENA",
@@ -357,15 +372,16 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         country="Ukraine",
         agency="Secretariat of the Cabinet of Ministers",
         challenge=(
-            "Our portal for reconstruction procurement data has faced repeated DDoS attacks and "
-            "one attempted intrusion, while we are asked to publish more data, not less. How do "
-            "other governments balance open data with the security of their platforms?"
+            "Hundreds of municipalities publish reconstruction procurement data, each in its own "
+            "format. Which data standards help other governments trace a contract end to end "
+            "across datasets?"
         ),
         pain_points=(),
         support=3,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UIE0NIAMH",
@@ -383,8 +399,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("understanding_open_gov",),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="dm",
+        rsvp="not_going",
     ),
     DemoMember(
         user_id="UEE0LIIS0",
@@ -402,8 +419,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=5,
         wants_match=False,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UIT0GIULI",
@@ -421,8 +439,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("time",),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="skip",
+        rsvp="not_going",
     ),
     # --- Americas -------------------------------------------------------------
     DemoMember(
@@ -442,8 +461,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment",),
         support=2,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UCO0JUANC",
@@ -461,8 +481,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("political_will",),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="dm",
+        rsvp="not_going",
     ),
     DemoMember(
         user_id="UAR0VALER",
@@ -480,8 +501,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("funding", "staff_turnover"),
         support=2,
         wants_match=True,
-        consent_quote=True,
+        consent="quote_anonymously",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UDO0ROSAE",
@@ -499,7 +521,7 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("understanding_open_gov",),
         support=3,
         wants_match=False,
-        consent_quote=False,
+        consent="counts_only",
         responds="silent",
     ),
     DemoMember(
@@ -519,8 +541,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=(),
         support=4,
         wants_match=False,
-        consent_quote=True,
+        consent="share_with_matches",
         responds="modal",
+        rsvp="going",
     ),
     DemoMember(
         user_id="UUS0REBEC",
@@ -538,8 +561,9 @@ DEMO_MEMBERS: tuple[DemoMember, ...] = (
         pain_points=("changing_environment", "staff_turnover"),
         support=3,
         wants_match=True,
-        consent_quote=False,
+        consent="counts_only",
         responds="modal",
+        rsvp="going",
     ),
 )
 
@@ -572,6 +596,8 @@ def _check() -> None:
             raise AssertionError(f"{m.user_id}: unknown pain points {sorted(unknown)}")
         if len(set(m.pain_points)) != len(m.pain_points):
             raise AssertionError(f"{m.user_id}: repeated pain point")
+        if m.rsvp not in ("", "going", "not_going"):
+            raise AssertionError(f"{m.user_id}: bad rsvp {m.rsvp!r}")
         if m.responds not in DEMO_RESPONSES:
             raise AssertionError(f"{m.user_id}: bad responds {m.responds!r}")
         if not 1 <= m.support <= 5:

@@ -48,3 +48,8 @@ def text_of(message: dict) -> str:
 
     walk(message)
     return "\n".join(parts)
+
+
+def consent(level: str) -> dict:
+    """The check-in form's consent field as Slack submits it: one of three radio buttons."""
+    return {"type": "radio_buttons", "selected_option": {"value": level}}

@@ -8,7 +8,7 @@ import urllib.parse
 from typing import Any
 
 from standins.harness import LocalSlack, wait_for
-from standins.slack_events import Delivery, find_element
+from standins.slack_events import Delivery, find_elements
 
 
 def open_home(slack: LocalSlack, user_id: str) -> dict[str, Any]:
@@ -42,10 +42,15 @@ def send_action(
     *,
     option: str | None = None,
     date: str | None = None,
+    value: str | None = None,
 ) -> Delivery:
-    element = find_element(home["blocks"], action_id)
-    if element is None:
+    """`value`: which of several buttons sharing `action_id` (one per block) to press."""
+    elements = [
+        e for e in find_elements(home["blocks"], action_id) if value is None or e.get("value") == value
+    ]
+    if not elements:
         raise LookupError(f"no control {action_id!r} on this Home")
+    element = elements[0]
     action: dict[str, Any] = {
         "action_id": action_id,
         "block_id": "b",

@@ -17,13 +17,13 @@ from storage.models import (
     MemberStatus,
     PainPoint,
 )
-from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, text_of
+from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, consent, text_of
 
 pytestmark = pytest.mark.e2e
 
 SPANISH = Texts.load()
 DETAILS_ES = SPANISH.get("checkin.details_button", "es-LA")
-SAVED_ES = SPANISH.get("checkin.dm_saved", "es-LA", length="x").split(" (")[0]
+SAVED_ES = SPANISH.get("checkin.dm_saved", "es-LA", length="x", level="x").split(" (")[0]
 
 
 def _start_round(slack: LocalSlack, *users: str) -> dict:
@@ -48,7 +48,7 @@ def _modal_values(
     pain_ids: list[int] = (),
     support: int | None = 3,
     match: bool = True,
-    consent: bool = False,
+    level: str = "counts_only",
 ) -> dict:
     yes = [{"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}]
     values = {
@@ -57,7 +57,7 @@ def _modal_values(
                   "selected_options": [{"text": {"type": "plain_text", "text": "p"}, "value": str(i)}
                                        for i in pain_ids]},
         "match": {"type": "checkboxes", "selected_options": yes if match else []},
-        "consent": {"type": "checkboxes", "selected_options": yes if consent else []},
+        "consent": consent(level),
     }  # fmt: skip
     if support is not None:
         values["support"] = {"type": "radio_buttons", "selected_option": {"value": str(support)}}
@@ -78,20 +78,24 @@ def test_answering_in_the_modal_stores_everything_and_updates_the_dm(slack: Loca
     view = slack.click_for_view(MANILA, message, "checkin_answer")
     labels = text_of(view)
     for question in ("most pressing challenge", "Which of these does it touch?", "How supported",
-                     "Match me this week", "quote my answer anonymously"):  # fmt: skip
+                     "Match me this week", "Who may read these words", "Counts only",
+                     "Share with my matched peers", "Quote anonymously in the coordinators' digest",
+                     "Facilitators cannot read answers"):  # fmt: skip
         assert question in labels
+    [choice] = [b["element"] for b in view["blocks"] if b.get("block_id") == "consent"]
+    assert choice["type"] == "radio_buttons" and choice["initial_option"]["value"] == "counts_only"
     with slack.db.session() as session:
         pains = {p.slug: p.id for p in session.exec(select(PainPoint)).all()}
     text = "The ministry of finance has not released the budget for two commitments."
     response = slack.events.submit_view(
         MANILA,
         view,
-        _modal_values(text, [pains["funding"], pains["political_will"]], 2, True, True),
+        _modal_values(text, [pains["funding"], pains["political_will"]], 2, True, "quote_anonymously"),
     )
     assert response.status == 200 and response.body == ""  # closes the modal
     [answer] = _answers(slack)
-    assert (answer.text, answer.source, answer.support_score, answer.wants_match, answer.consent_quote) == (
-        text, "modal", 2, True, True,
+    assert (answer.text, answer.source, answer.support_score, answer.wants_match, answer.consent) == (
+        text, "modal", 2, True, "quote_anonymously",
     )  # fmt: skip
     with slack.db.session() as session:
         tags = sorted(t.pain_point_id for t in session.exec(select(AnswerTag)).all())
@@ -249,3 +253,21 @@ def test_a_checkin_closes_after_a_week(slack: LocalSlack, clock: ManualClock) ->
     slack.events.click_button_in(MANILA, message, "checkin_answer")
     wait_for(lambda: any("has closed" in text_of(r) for r in slack.api.responses()))
     assert len(slack.api.open_views()) == view_count
+
+
+def test_checkin_now_twice_across_a_minute_boundary_asks_each_member_once(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 11, 25, 13, 59, 59, tzinfo=UTC))
+    _start_round(slack, MANILA)
+    clock.advance(timedelta(seconds=1))  # 14:00:00: a new minute, and a colleague types it too
+    slack.command(MEXICO, "join")  # joined in between: the second command asks only them
+    again = text_of(slack.command(FACILITATOR, "checkin now"))
+    assert "already started" in again and "joined since and were asked now: 1" in again
+    assert len(slack.api.messages_to(MANILA)) == 1
+    assert len(slack.api.messages_to(MEXICO)) == 1
+    clock.advance(timedelta(hours=20))  # the next day's round is a new one
+    assert "Check-in round started" in text_of(slack.command(FACILITATOR, "checkin now"))
+    assert len(slack.api.messages_to(MANILA)) == 2

@@ -1,5 +1,6 @@
 """The weekly digest and the convening agenda, over signed HTTP against the Slack stand-in."""
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -10,7 +11,7 @@ from bot.tagging import themes
 from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, DigestPost, Member
 from tests import factories
-from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
+from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, consent, text_of
 from tests.test_themes import INTEROPERABILITY
 
 pytestmark = pytest.mark.e2e
@@ -23,14 +24,16 @@ def _week_of_answers(slack: LocalSlack) -> None:
     for user in (MANILA, MEXICO, PLAIN):
         slack.command(user, "join")
     slack.command(FACILITATOR, "checkin now")
-    yes = [{"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}]
-    answers = {MANILA: (HOSTILE, True), MEXICO: ("Private: the deputy minister blocks everything.", False)}
-    for user, (words, consent) in answers.items():
+    answers = {
+        MANILA: (HOSTILE, "quote_anonymously"),
+        MEXICO: ("Private: the deputy minister blocks everything.", "counts_only"),
+    }
+    for user, (words, level) in answers.items():
         view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
         slack.events.submit_view(user, view, {
             "challenge": {"type": "plain_text_input", "value": words},
             "support": {"type": "radio_buttons", "selected_option": {"value": "2"}},
-            "consent": {"type": "checkboxes", "selected_options": yes if consent else []},
+            "consent": consent(level),
         })  # fmt: skip
     slack.tick()  # tagging
 
@@ -57,6 +60,27 @@ def test_preview_shows_the_digest_only_to_the_facilitator(slack: LocalSlack) -> 
     assert "Lack of financial resources" in shown
     assert all(r.get("response_type") == "ephemeral" for r in replies)
     assert _channel_messages(slack) == []
+
+
+def test_a_first_digest_says_there_is_no_trend_yet_and_a_second_compares(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    _week_of_answers(slack)
+    slack.command(FACILITATOR, "digest post")
+    first = "\n".join(text_of(m) for m in _channel_messages(slack))
+    assert "(first week: no trend yet)" in first and "First week: no trend yet" in first
+    assert "4-week average" not in first and "▲" not in first and "up from" not in first
+    assert "rising" not in first
+    # A week later there is a round to compare with.
+    clock.advance(timedelta(days=7))
+    slack.command(FACILITATOR, "checkin now")
+    slack.events.dm(MANILA, "The budget was cut again.")
+    wait_for(lambda: any("Saved as" in text_of(m) for m in slack.api.messages_to(MANILA)))
+    slack.tick()
+    before = len(_channel_messages(slack))
+    slack.command(FACILITATOR, "digest post")
+    second = "\n".join(text_of(m) for m in _channel_messages(slack)[before:])
+    assert "no trend yet" not in second and "4-week average" in second
 
 
 def test_quotes_are_consented_anonymous_and_escaped(slack: LocalSlack) -> None:
@@ -107,7 +131,7 @@ def test_a_very_large_digest_is_split_into_threaded_messages_slack_accepts(slack
     with slack.db.session() as session:
         for i in range(30):  # thirty proposed themes: three blocks each
             words = [f"Theme {i} answer {j} about procurement rule {i}" for j in range(3)]
-            ids = factories.answers(slack.db, words, now, team_id=slack.team_id)
+            ids = factories.answers(slack.db, words, now, team_id=slack.team_id, authors=3)
             for answer in session.exec(select(Answer).where(Answer.id.in_(ids))).all():
                 answer.tagged_at = now
                 session.add(answer)
@@ -131,7 +155,7 @@ def test_themes_can_be_adopted_from_the_digest(slack: LocalSlack) -> None:
     _week_of_answers(slack)
     texts = INTEROPERABILITY
     now = slack.runtime.clock.now()
-    factories.answers(slack.db, texts, now, team_id=slack.team_id)
+    factories.answers(slack.db, texts, now, team_id=slack.team_id, authors=3)
     with slack.db.session() as session:
         for answer in session.exec(select(Answer).where(Answer.text.in_(texts))).all():
             answer.tagged_at = now
@@ -183,6 +207,9 @@ def test_with_an_llm_the_summary_is_written_by_it_but_only_with_the_real_figures
             slack.command(FACILITATOR, "digest post")
             first = next(m for m in _channel_messages(slack) if not m.get("thread_ts"))
             assert "funding leads, so consider a peer clinic" in text_of(first)
+            # The first week's facts say there is nothing to compare with, and give no trend.
+            given = json.dumps(llm.requests[-1]["messages"][-1])
+            assert "first week: no trend yet" in given and "rising" not in given
             # A week later, the model invents a figure: the template is used instead.
             clock.advance(timedelta(days=7))
             slack.command(FACILITATOR, "checkin now")
@@ -200,10 +227,17 @@ def test_with_an_llm_the_summary_is_written_by_it_but_only_with_the_real_figures
 
 def test_export_sends_the_csv_files_privately_to_the_facilitator(slack: LocalSlack) -> None:
     _week_of_answers(slack)
-    assert "3 CSV files sent to you" in text_of(slack.command(FACILITATOR, "export"))
+    assert "4 CSV files sent to you" in text_of(slack.command(FACILITATOR, "export"))
     files = slack.api.uploaded_files()
-    assert sorted(f["filename"] for f in files) == ["checkins.csv", "matches.csv", "tags.csv"]
+    assert sorted(f["filename"] for f in files) == ["checkins.csv", "matches.csv", "quotes.csv", "tags.csv"]
     dm = slack.api.dm_channel_id(FACILITATOR)
     assert {f["channel_id"] for f in files} == {dm}
-    checkins = next(f for f in files if f["filename"] == "checkins.csv")["content"].decode()
-    assert "deputy minister" in checkins  # raw answers: which is why they only go to a facilitator's DM
+    content = {f["filename"]: f["content"].decode() for f in files}
+    # Facilitators can't read answers here (the default): no counts-only words anywhere, and
+    # the consented anonymous quote only in quotes.csv, with nothing that names its author.
+    assert not any("deputy minister" in text for text in content.values())
+    assert "Budget <!channel> cut" in content["quotes.csv"]
+    assert "Budget" not in content["checkins.csv"] and MANILA in content["checkins.csv"]
+    assert MANILA not in content["quotes.csv"]
+    me = text_of(slack.command(MANILA, "me"))
+    assert f"by <@{FACILITATOR}>: answers: 1 (pain points and counts) · as anonymous quotes: 1" in me

@@ -44,6 +44,7 @@ def test_workspace_admins_count_as_facilitators(slack: LocalSlack) -> None:
 
 
 def test_setup_names_a_channel_or_uses_the_current_one(slack: LocalSlack) -> None:
+    slack.api.add_channel("C0OTHER01", name="coordinators-2")
     slack.command(FACILITATOR, "setup <#C0OTHER01|coordinators-2>")
     assert _workspace(slack).coordinator_channel == "C0OTHER01"
     reply = slack.command(FACILITATOR, "setup", channel_id="D0DIRECT1")

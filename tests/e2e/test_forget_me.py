@@ -8,7 +8,16 @@ from sqlmodel import select
 
 from bot.tagging import themes
 from standins.harness import LocalSlack, wait_for
-from storage.models import Answer, AnswerTag, CheckinDelivery, EmergingTheme, MatchAvoid, MatchMember, Member
+from storage.models import (
+    Answer,
+    AnswerTag,
+    CheckinDelivery,
+    Consent,
+    EmergingTheme,
+    MatchAvoid,
+    MatchMember,
+    Member,
+)
 from tests import factories
 from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, text_of
 from tests.test_themes import INTEROPERABILITY
@@ -52,7 +61,7 @@ def test_forget_me_asks_first_then_deletes_everything_about_the_member(slack: Lo
     done = wait_for(
         lambda: [r for r in slack.api.responses() if "has deleted your profile" in r.get("text", "")]
     )
-    assert "1 answers" in done[0]["text"]
+    assert "and 1 answer, with its tags" in done[0]["text"]
 
     with slack.db.session() as session:
         assert [m.user_id for m in session.exec(select(Member)).all()] == [MEXICO]
@@ -67,17 +76,20 @@ def test_forget_me_asks_first_then_deletes_everything_about_the_member(slack: Lo
 def test_their_words_leave_emerging_theme_examples_too(slack: LocalSlack) -> None:
     words = INTEROPERABILITY
     now = slack.runtime.clock.now()
-    factories.answers(slack.db, words, now, consent=True, team_id=slack.team_id)
+    factories.answers(
+        slack.db, words, now, consent=Consent.QUOTE_ANONYMOUSLY, team_id=slack.team_id, authors=3
+    )
     with slack.db.session() as session:
         for answer in session.exec(select(Answer)).all():
             answer.tagged_at = now
             session.add(answer)
         session.commit()
         [theme] = themes.propose(session, slack.team_id, "2026-W48", now)
-        assert any(e in words for e in json.loads(theme.examples))
-        member = session.exec(select(Member)).one()
+        examples = [e for e in json.loads(theme.examples) if e in words]
+        assert examples
+        author = session.exec(select(Answer.member_id).where(Answer.text == examples[0])).one()
         from bot.members.forget import forget
 
-        forget(session, member)
+        forget(session, session.get(Member, author))
         scrubbed = session.get(EmergingTheme, theme.id)
-        assert not any(e in words for e in json.loads(scrubbed.examples))
+        assert examples[0] not in json.loads(scrubbed.examples)

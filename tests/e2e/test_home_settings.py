@@ -1,5 +1,5 @@
 """Each App Home setting changes what the member then experiences: how often check-ins come,
-whether they are matched, the language they read, whether they may be quoted, and pauses."""
+whether they are matched, the language they read, who may read their words, and pauses."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +10,7 @@ from bot.core.clock import ManualClock
 from bot.core.texts import Texts
 from standins.harness import LocalSlack, wait_for
 from storage.models import Answer, Member
-from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
+from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, consent, text_of
 from tests.e2e.home_controls import open_home, use_control
 from tests.e2e.test_app_home import answer_in_form
 
@@ -88,7 +88,7 @@ def test_turning_matching_off_keeps_a_member_out_of_preview_run_and_left_out_not
     preview = text_of(slack.command(FACILITATOR, "match preview"))
     assert f"<@{MANILA}>" not in preview
     # And the next check-in form doesn't offer a match at all.
-    clock.advance(timedelta(minutes=1))  # a new round, not a double-click on the last one
+    clock.advance(timedelta(hours=21))  # the next day's round, not the same one again
     slack.command(FACILITATOR, "checkin now")
     view = slack.click_for_view(MANILA, slack.api.messages_to(MANILA)[-1], "checkin_answer")
     assert "match" not in [b.get("block_id") for b in view["blocks"]]
@@ -113,37 +113,40 @@ def test_a_language_chosen_in_home_wins_over_the_slack_locale_everywhere_next(
     assert TEXTS.get("checkin.question", "en") in text_of(slack.api.messages_to(PLAIN)[-1])
 
 
-def test_quote_consent_ticks_the_form_and_turning_it_off_withdraws_past_quotes(
+def test_the_default_consent_sets_the_form_and_dm_replies_and_counts_only_withdraws_past_ones(
     slack: LocalSlack, clock: ManualClock
 ) -> None:
     slack.command(FACILITATOR, "setup", channel_id=COORDINATORS)
     slack.command(MANILA, "join")
-    open_home(slack, MANILA)
-    use_control(slack, MANILA, "home_quote_consent")  # on: the form's box starts ticked
+    home = open_home(slack, MANILA)
+    assert "Counts only" in text_of(home) and "Facilitators cannot read answers" in text_of(home)
+    use_control(slack, MANILA, "home_consent_default", option="quote_anonymously")
     slack.command(FACILITATOR, "checkin now")
-    view = slack.click_for_view(MANILA, slack.api.messages_to(MANILA)[-1], "checkin_answer")
-    consent = next(b for b in view["blocks"] if b.get("block_id") == "consent")
-    assert consent["element"].get("initial_options")
+    dm = slack.api.messages_to(MANILA)[-1]
+    assert "A plain reply uses your default: *Quote anonymously in the coordinators' digest*" in text_of(dm)
+    view = slack.click_for_view(MANILA, dm, "checkin_answer")
+    consent_field = next(b for b in view["blocks"] if b.get("block_id") == "consent")
+    assert consent_field["element"]["initial_option"]["value"] == "quote_anonymously"
     slack.events.submit_view(MANILA, view, {
         "challenge": {"type": "plain_text_input", "value": "Our ombudsman pilot lost its funding."},
-        "consent": {"type": "checkboxes", "selected_options": consent["element"]["initial_options"]},
+        "consent": consent("quote_anonymously"),
     })  # fmt: skip
-    wait_for(lambda: _answers_quotable(slack) == [True])
+    wait_for(lambda: _levels(slack) == ["quote_anonymously"])
     assert "ombudsman pilot" in _digest_preview(slack)
-    home = use_control(slack, MANILA, "home_quote_consent")  # off
-    assert TEXTS.get("home.notice_quote_off", "en", count=1) in text_of(home)
-    assert _answers_quotable(slack) == [False]
+    home = use_control(slack, MANILA, "home_consent_default", option="counts_only")
+    assert TEXTS.count("home.notice_consent_withdrawn", 1, "en", level="Counts only") in text_of(home)
+    assert _levels(slack) == ["counts_only"]
     assert "ombudsman pilot" not in _digest_preview(slack)
-    clock.advance(timedelta(minutes=1))
+    clock.advance(timedelta(hours=21))  # the next day's round
     slack.command(FACILITATOR, "checkin now")
     view = slack.click_for_view(MANILA, slack.api.messages_to(MANILA)[-1], "checkin_answer")
-    consent = next(b for b in view["blocks"] if b.get("block_id") == "consent")
-    assert not consent["element"].get("initial_options")
+    consent_field = next(b for b in view["blocks"] if b.get("block_id") == "consent")
+    assert consent_field["element"]["initial_option"]["value"] == "counts_only"
 
 
-def _answers_quotable(slack: LocalSlack) -> list[bool]:
+def _levels(slack: LocalSlack) -> list[str]:
     with slack.db.session() as session:
-        return [a.consent_quote for a in session.exec(select(Answer)).all()]
+        return [a.consent for a in session.exec(select(Answer)).all()]
 
 
 def _digest_preview(slack: LocalSlack) -> str:

@@ -9,21 +9,22 @@ from sqlmodel import select
 from bot.core.clock import ManualClock
 from standins.harness import LocalSlack, wait_for
 from storage.models import MatchGroup, MatchMember, Member, MemberStatus, PainPoint
-from tests.e2e.conftest import FACILITATOR, text_of
+from tests.e2e.conftest import FACILITATOR, consent, text_of
 
 pytestmark = pytest.mark.e2e
 
+SHARE, QUOTE, COUNTS = "share_with_matches", "quote_anonymously", "counts_only"
 PEOPLE = {
-    # user id: (name, time zone, country, pains, consent, words)
-    "UMATCH001": ("Ana Reyes", "Asia/Manila", "Philippines", ["funding", "political_will"], True,
+    # user id: (name, time zone, country, pains, consent level, words)
+    "UMATCH001": ("Ana Reyes", "Asia/Manila", "Philippines", ["funding", "political_will"], SHARE,
                   "The budget office froze the money for our open contracting pilot."),
-    "UMATCH002": ("Bola Ade", "Africa/Lagos", "Nigeria", ["funding"], False,
+    "UMATCH002": ("Bola Ade", "Africa/Lagos", "Nigeria", ["funding"], QUOTE,
                   "Private words about a minister that must never appear in an intro."),
-    "UMATCH003": ("Carla Diaz", "America/Bogota", "Colombia", ["changing_environment"], False,
+    "UMATCH003": ("Carla Diaz", "America/Bogota", "Colombia", ["changing_environment"], COUNTS,
                   "After the reshuffle nobody owns the commitments."),
-    "UMATCH004": ("Dana Kim", "Asia/Seoul", "South Korea", ["changing_environment", "time"], True,
+    "UMATCH004": ("Dana Kim", "Asia/Seoul", "South Korea", ["changing_environment", "time"], SHARE,
                   "The reorganisation ate all my time this month."),
-    "UMATCH005": ("Eve Moss", "Europe/Tallinn", "Estonia", ["changing_environment"], False,
+    "UMATCH005": ("Eve Moss", "Europe/Tallinn", "Estonia", ["changing_environment"], COUNTS,
                   "New coalition, new priorities, same deadlines."),
 }  # fmt: skip
 
@@ -42,14 +43,15 @@ def _answer_all(slack: LocalSlack, people: dict = PEOPLE, wants_match: bool = Tr
     with slack.db.session() as session:
         pain_ids = {p.slug: p.id for p in session.exec(select(PainPoint)).all()}
     yes = [{"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}]
-    for user, (_name, _tz, _country, pains, consent, words) in people.items():
-        view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
+    for user, (_name, _tz, _country, pains, level, words) in people.items():
+        checkin = [m for m in slack.api.messages_to(user) if "checkin_answer" in str(m.get("blocks"))][-1]
+        view = slack.click_for_view(user, checkin, "checkin_answer")
         slack.events.submit_view(user, view, {
             "challenge": {"type": "plain_text_input", "value": words},
             "pains": {"type": "multi_static_select", "selected_options": [
                 {"text": {"type": "plain_text", "text": s}, "value": str(pain_ids[s])} for s in pains]},
             "match": {"type": "checkboxes", "selected_options": yes if wants_match else []},
-            "consent": {"type": "checkboxes", "selected_options": yes if consent else []},
+            "consent": consent(level),
         })  # fmt: skip
 
 
@@ -89,9 +91,13 @@ def test_run_sends_one_group_dm_per_group_saying_why_with_a_time_and_a_starter(s
     assert "Lack of financial resources" in pair
     assert "A time inside everyone's working hours" in pair or "least awkward time" in pair
     assert "A conversation starter" in pair
-    # Ana consented to be quoted, Bola did not.
-    assert "open contracting pilot" in pair
+    # Ana shares with her matched peers, named; Bola chose an anonymous digest quote, which
+    # is not a named quote to a peer.
+    assert "<@UMATCH001>:\n> The budget office froze the money" in pair  # the quote on its own line
     assert "Private words" not in pair
+    assert "because you are both working through" in pair  # two people, not "all"
+    trio = next(text_of(c.params) for c in intros if "<@UMATCH003>" in text_of(c.params))
+    assert "you are all working through" in trio or "no two of you" in trio
 
 
 def test_running_twice_in_a_week_sends_no_second_intro(slack: LocalSlack) -> None:
@@ -142,6 +148,10 @@ def test_follow_up_asks_did_you_meet_and_stores_each_answer(slack: LocalSlack, c
         if c.params.get("text") == "Did you meet your match?"
     ]
     assert len(followups) == 2
+    # Wednesday's intro, Saturday's follow-up: the same week, so not "from last week".
+    asked = "\n".join(text_of(c.params) for c in followups)
+    assert "Checking in on this week's match." in asked and "last week" not in asked
+    assert "different challenges" not in asked
     slack.tick()  # never twice
     assert len([c for c in slack.api.calls_to("chat.postMessage")
                 if c.params.get("text") == "Did you meet your match?"]) == 2  # fmt: skip
@@ -241,7 +251,8 @@ def _answer_again(slack: LocalSlack, people: dict) -> None:
     slack.command(FACILITATOR, "checkin now")
     yes = [{"text": {"type": "plain_text", "text": "yes"}, "value": "yes"}]
     for user, (*_rest, words) in people.items():
-        view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
+        checkin = [m for m in slack.api.messages_to(user) if "checkin_answer" in str(m.get("blocks"))][-1]
+        view = slack.click_for_view(user, checkin, "checkin_answer")
         answer = {
             "challenge": {"type": "plain_text_input", "value": words},
             "match": {"type": "checkboxes", "selected_options": yes},
@@ -255,3 +266,34 @@ def test_shared_pains_are_stored_rarest_first(slack: LocalSlack) -> None:
     with slack.db.session() as session:
         shared = [json.loads(g.shared_pains) for g in session.exec(select(MatchGroup)).all()]
     assert ["funding"] in shared
+
+
+def test_a_round_with_nobody_to_match_leaves_the_week_open(slack: LocalSlack, clock: ManualClock) -> None:
+    # Tuesday 10:05, just after the default match time: the first tick finds nobody asking.
+    clock.set(datetime(2026, 11, 24, 10, 5, tzinfo=UTC))
+    slack.tick()
+    nobody = text_of(slack.command(FACILITATOR, "match run"))
+    assert "already sent" not in nobody and "Nobody has asked" in nobody
+    _answer_all(slack)
+    preview = text_of(slack.command(FACILITATOR, "match preview"))
+    assert "2 groups, 5 people" in preview and "already sent" not in preview
+    clock.advance(timedelta(minutes=30))
+    slack.tick()  # still within the day's window: the scheduled round now sends them
+    assert sorted(len(g) for g in _groups(slack)) == [2, 3]
+    assert len(slack.api.calls_to("conversations.open")) == 2
+
+
+def test_opening_group_dms_takes_turns_with_the_workspaces_messages(slack: LocalSlack) -> None:
+    from bot.slack import pacing
+
+    _answer_all(slack)
+    lane = pacing.lane_for(
+        slack.runtime.client_for(slack.team_id), slack.runtime.settings.slack_messages_per_second,
+        slack.runtime.db, slack.team_id,
+    )  # fmt: skip
+    before = lane.pacer.rate_limited
+    slack.api.fail_next("conversations.open", error="ratelimited", retry_after=0)
+    assert "Intros sent: 2 groups" in text_of(slack.command(FACILITATOR, "match run"))
+    # The 429 came back to the workspace's pacer (everyone waits), not to a retry behind its back.
+    assert lane.pacer.rate_limited == before + 1
+    assert [c.status for c in slack.api.calls_to("conversations.open")] == [429, 200, 200]

@@ -1,8 +1,8 @@
 """Answers are tagged after they are stored: by the member, the offline tagger, or an LLM
 (against a local OpenAI-compatible stand-in), and an LLM outage never costs a tag."""
 
+import json
 from collections.abc import Iterator
-from dataclasses import replace
 
 import pytest
 from sqlmodel import select
@@ -12,7 +12,7 @@ from bot.core.config import Settings
 from standins.harness import LocalSlack, wait_for
 from standins.openai_api import OpenAIStandIn
 from storage.models import Answer, AnswerTag, PainPoint
-from tests.e2e.conftest import FACILITATOR, MANILA, text_of
+from tests.e2e.conftest import FACILITATOR, MANILA, MEXICO, text_of
 
 pytestmark = pytest.mark.e2e
 
@@ -69,7 +69,7 @@ def openai_standin() -> Iterator[OpenAIStandIn]:
 def llm_slack(database_url: str, clock: ManualClock, openai_standin: OpenAIStandIn) -> Iterator[LocalSlack]:
     settings = Settings(facilitators=frozenset({FACILITATOR}), openai_api_key="sk-test-key",
                         openai_base_url=openai_standin.base_url, openai_model="gpt-4o-mini")  # fmt: skip
-    with LocalSlack(database_url, clock=clock, settings=replace(settings)) as slack:
+    with LocalSlack(database_url, clock=clock, settings=settings) as slack:
         slack.api.add_user(MANILA, name="maria", real_name="Maria Santos", tz="Asia/Manila")
         slack.api.add_user(FACILITATOR, name="fatima", real_name="Fatima Diallo")
         yield slack
@@ -91,3 +91,42 @@ def test_an_llm_outage_falls_back_to_the_offline_tagger(
     openai_standin.fail_next(500, times=10)
     llm_slack.tick()
     assert _tags(llm_slack) == [("funding", "offline")]
+
+
+def test_the_llm_sees_the_communitys_own_labelled_answers_as_worked_examples(
+    llm_slack: LocalSlack, openai_standin: OpenAIStandIn
+) -> None:
+    llm_slack.api.add_user(MEXICO, name="jorge", real_name="Jorge Ruiz", tz="America/Mexico_City")
+    for user in (MANILA, MEXICO):
+        llm_slack.command(user, "join")
+    llm_slack.command(FACILITATOR, "checkin now")
+    with llm_slack.db.session() as session:
+        ids = {p.slug: p.id for p in session.exec(select(PainPoint)).all()}
+    ticked = {MANILA: ("Elections moved our commitments to a new ministry.", "changing_environment"),
+              MEXICO: ("Nadie en el gabinete apoya el plan de acción.", "political_will")}  # fmt: skip
+    for user, (words, slug) in ticked.items():
+        view = llm_slack.click_for_view(user, llm_slack.api.messages_to(user)[-1], "checkin_answer")
+        option = {"text": {"type": "plain_text", "text": slug}, "value": str(ids[slug])}
+        llm_slack.events.submit_view(user, view, {
+            "challenge": {"type": "plain_text_input", "value": words},
+            "pains": {"type": "multi_static_select", "selected_options": [option]},
+        })  # fmt: skip
+    llm_slack.tick()  # the machine reads them (no examples yet), then learns from them
+    first = openai_standin.requests[0]["messages"]
+    assert [m["role"] for m in first] == ["system", "user"]
+
+    _answer_by_dm(llm_slack, BUDGET)
+    llm_slack.tick()
+    messages = openai_standin.requests[-1]["messages"]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "this same community" in messages[0]["content"]
+    worked = messages[1]["content"]
+    for words, _ in ticked.values():
+        assert json.dumps(words, ensure_ascii=False) in worked
+    reply = json.loads(messages[2]["content"])["results"]
+    assert sorted(tag["id"] for result in reply for tag in result["pain_points"]) == sorted(
+        slug for _, slug in ticked.values()
+    )
+    assert BUDGET in messages[3]["content"] and BUDGET not in worked
+    assert _tags(llm_slack)[0] == ("changing_environment", "member")  # theirs, untouched
+    assert ("funding", "llm") in _tags(llm_slack)

@@ -73,7 +73,7 @@ def test_members_cannot_change_the_taxonomy(slack: LocalSlack) -> None:
 
 def _theme_ready(slack: LocalSlack) -> list[int]:
     texts = INTEROPERABILITY
-    ids = factories.answers(slack.db, texts, slack.runtime.clock.now(), team_id=slack.team_id)
+    ids = factories.answers(slack.db, texts, slack.runtime.clock.now(), team_id=slack.team_id, authors=3)
     with slack.db.session() as session:
         for answer in session.exec(select(Answer)).all():
             answer.tagged_at = slack.runtime.clock.now()

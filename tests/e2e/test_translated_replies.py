@@ -82,3 +82,22 @@ def test_an_intro_is_in_the_language_its_group_shares_meeting_dates_included(sla
     weekdays = "|".join(TEXTS.list("calendar.weekdays_short", "es"))
     months = "|".join(TEXTS.list("calendar.months_short", "es"))
     assert re.search(rf"\b({weekdays}) \d\d ({months}), \d\d:\d\d–\d\d:\d\d para <@{MEXICO}>", shown)
+
+
+def test_help_a_refusal_and_an_unknown_command_come_in_the_members_language(slack: LocalSlack) -> None:
+    slack.command(MEXICO, "join")  # Jorge reads Spanish (es-LA)
+    help_reply = text_of(slack.command(MEXICO, "help"))
+    assert TEXTS.get("commands.help_members", "es-LA") in help_reply
+    assert TEXTS.get("commands.help_members") not in help_reply
+    refusal = slack.command(MEXICO, "checkin now")["text"]
+    assert refusal == TEXTS.get("commands.not_facilitator", "es-LA", command="checkin now")
+    unknown = slack.command(MEXICO, "hepl")["text"]
+    assert unknown.startswith(TEXTS.get("commands.unknown", "es-LA", command="hepl"))
+    assert TEXTS.get("commands.see_help", "es-LA") in unknown
+
+
+def test_someone_who_has_not_joined_gets_help_in_their_slack_language(slack: LocalSlack) -> None:
+    # Fatima (fr-FR) is a facilitator who never joined: help, with the facilitators' part, in French.
+    shown = text_of(slack.command(FACILITATOR, "help"))
+    assert TEXTS.get("commands.help_members", "fr-FR") in shown
+    assert TEXTS.get("commands.help_facilitators", "fr-FR") in shown

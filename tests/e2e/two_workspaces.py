@@ -15,9 +15,9 @@ from bot.tagging import pipeline, themes
 from standins.cloud_harness import CloudSlack
 from standins.harness import wait_for
 from standins.slack_api import SlackStandIn
-from storage.models import PainPoint
+from storage.models import Consent, PainPoint
 from tests import factories
-from tests.e2e.conftest import text_of
+from tests.e2e.conftest import consent, text_of
 
 ALPHA, BETA = "T0ALPHA01", "T0BETA001"
 FOREIGN = "T0FOREIGN"  # a workspace that never installed Convene
@@ -135,7 +135,7 @@ def _answer_round(cloud: CloudSlack, team: str) -> None:
                 "challenge": {"type": "plain_text_input", "value": words},
                 "pains": {"type": "multi_static_select", "selected_options": options},
                 "match": {"type": "checkboxes", "selected_options": yes},
-                "consent": {"type": "checkboxes", "selected_options": yes},
+                "consent": consent(Consent.QUOTE_ANONYMOUSLY),
             },
         )
 
@@ -143,7 +143,9 @@ def _answer_round(cloud: CloudSlack, team: str) -> None:
 def _propose_a_theme(cloud: CloudSlack, team: str, clock: ManualClock) -> None:
     now = clock.now()
     texts = [f"{WORDS[team]} access to information requests pile up, case {i}" for i in range(4)]
-    factories.answers(cloud.db, texts, now, consent=True, team_id=team)
+    factories.answers(
+        cloud.db, texts, now, consent=Consent.QUOTE_ANONYMOUSLY, team_id=team, authors=len(texts)
+    )
     with cloud.db.session() as session:
         pipeline.tag_pending(session, team, cloud.runtime.tagger, now)
         assert themes.propose(session, team, f"{team}-week", now)

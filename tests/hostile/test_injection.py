@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.core.clock import ManualClock
 from standins.harness import LocalSlack, wait_for
-from tests.e2e.conftest import COORDINATORS, FACILITATOR, text_of
+from tests.e2e.conftest import COORDINATORS, FACILITATOR, consent, text_of
 from tests.hostile import tally
 from tests.hostile.conftest import LogCapture
 from tests.hostile.strategies import FORBIDDEN, INJECTIONS, injected_answer
@@ -83,7 +83,8 @@ def test_injected_mentions_and_links_never_reach_a_digest_intro_agenda_or_home_u
             "challenge": {"type": "plain_text_input", "value": answer},
             "support": {"type": "radio_buttons", "selected_option": {"value": "2"}},
             "match": {"type": "checkboxes", "selected_options": YES},
-            "consent": {"type": "checkboxes", "selected_options": YES},
+            # Alternately quoted anonymously (digest, themes) and shared with peers (intros).
+            "consent": consent("quote_anonymously" if i % 2 == 0 else "share_with_matches"),
         })  # fmt: skip
         assert response.status == 200 and response.body == ""
     slack.command(FACILITATOR, "match run")

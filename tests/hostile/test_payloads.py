@@ -103,7 +103,7 @@ def _view_submission(slack: LocalSlack, user: str, callback_id: str, meta: str) 
         "challenge": {"value": {"type": "plain_text_input", "value": "Budget cuts"}},
         "support": {"value": {"type": "radio_buttons", "selected_option": {"value": "2"}}},
         "pains": {"value": {"type": "multi_static_select", "selected_options": [{"value": "1"}]}},
-        "consent": {"value": {"type": "checkboxes", "selected_options": [{"value": "yes"}]}},
+        "consent": {"value": {"type": "radio_buttons", "selected_option": {"value": "quote_anonymously"}}},
         "a": {"value": {"type": "users_select", "selected_user": MANILA}},
         "b": {"value": {"type": "users_select", "selected_user": FACILITATOR}},
         "country": {"value": {"type": "plain_text_input", "value": "Chile"}},

@@ -12,7 +12,7 @@ from bot.core.config import Settings
 from standins.harness import LocalSlack
 from standins.openai_api import OpenAIStandIn, compromised_model
 from storage.models import Answer, AnswerTag, PainPoint
-from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, text_of
+from tests.e2e.conftest import COORDINATORS, FACILITATOR, MANILA, MEXICO, PLAIN, consent, text_of
 from tests.hostile import tally
 from tests.hostile.strategies import FORBIDDEN, PROMPT_INJECTIONS
 
@@ -51,7 +51,7 @@ def test_a_compromised_model_cannot_tag_outside_the_taxonomy_or_post_unescaped(
         view = slack.click_for_view(user, slack.api.messages_to(user)[-1], "checkin_answer")
         slack.events.submit_view(user, view, {
             "challenge": {"type": "plain_text_input", "value": words},
-            "consent": {"type": "checkboxes", "selected_options": YES},
+            "consent": consent("quote_anonymously"),
         })  # fmt: skip
     tally.count_input("prompt-injection answers against a compromised model", len(written))
     slack.tick()  # tagging, by the (compromised) model

@@ -134,8 +134,10 @@ def test_members_see_the_checkin_the_form_the_consent_levels_and_a_dm_reply(demo
 def test_tagging_matching_reminders_and_the_follow_up(demo: Run) -> None:
     tagging = _stage(demo, "Tagging")
     assert _shown(TEXTS.get("pains.header", active=6)) in tagging
-    untagged = [m for m in DEMO_MEMBERS if m.responds == "modal" and not m.pain_points]
-    assert f"{len(untagged)} with none" in tagging
+    # The summary counts what the table shows: answers that neither the member nor the tagger
+    # gave a pain point (the tagger may well tag a form answer the member left unticked).
+    untagged = tagging.count("none: a candidate for a theme")
+    assert untagged >= 1 and f"{untagged} with none" in tagging
 
     matching = _stage(demo, "Matching: preview, then intros")
     wanted = sum(1 for m in DEMO_MEMBERS if m.wants_match and m.responds == "modal")

@@ -1,7 +1,9 @@
 """Two workspaces, Alpha and Beta, each installed through the real OAuth flow behind one
 deployment, each with a live week: members who joined and answered (with words only their
 own workspace may ever see), a proposed emerging theme, an unsent match proposal, a
-coordinators' channel. What the tenant-isolation tests attack."""
+coordinators' channel, a convening its members are going to with a proposed seating plan,
+and the facilitator's drill-down of untagged answers (with *Retag*). What the
+tenant-isolation tests attack."""
 
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -15,7 +17,7 @@ from bot.tagging import pipeline, themes
 from standins.cloud_harness import CloudSlack
 from standins.harness import wait_for
 from standins.slack_api import SlackStandIn
-from storage.models import Consent, PainPoint
+from storage.models import Consent, Convening, PainPoint
 from tests import factories
 from tests.e2e.conftest import consent, text_of
 
@@ -66,6 +68,15 @@ class Community:
     preview: dict[str, dict[str, Any]] = field(default_factory=dict)
     swap_view: dict[str, dict[str, Any]] = field(default_factory=dict)
     theme_ids: dict[str, list[int]] = field(default_factory=dict)
+    # Per workspace: a member's convening invitation (RSVP buttons), the admin's seating
+    # preview (move / send buttons), its move modal, the convening's id; the admin's
+    # drill-down of untagged answers (*Retag* buttons) and the retag modal of one of them.
+    invite: dict[str, dict[str, Any]] = field(default_factory=dict)
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    move_view: dict[str, dict[str, Any]] = field(default_factory=dict)
+    convening_id: dict[str, int] = field(default_factory=dict)
+    untagged: dict[str, dict[str, Any]] = field(default_factory=dict)
+    retag_view: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def workspace(self, team_id: str) -> SlackStandIn:
         return self.cloud.cloud.workspace(team_id)
@@ -112,8 +123,39 @@ def build(cloud: CloudSlack, clock: ManualClock) -> Community:
         with cloud.db.session() as session:
             community.theme_ids[team] = [t.id or 0 for t, _ in themes.proposed(session, team)]
         assert community.theme_ids[team], team
+        _plan_a_convening(cloud, community, team)
+        _open_a_retag(cloud, community, team)
     cloud.settle()
     return community
+
+
+def _plan_a_convening(cloud: CloudSlack, community: Community, team: str) -> None:
+    ws = cloud.cloud.workspace(team)
+    admin = ADMINS[team][0]
+    cloud.command(team, admin, f'convening add "{NAMES[team]} meeting" 2027-03-10 Tbilisi')
+    cloud.command(team, admin, "convening invite")
+    for user_id in PEOPLE[team]:
+        invite = wait_for(
+            lambda u=user_id: [m for m in ws.messages_to(u) if "convening_going" in str(m)], timeout=10
+        )[-1]
+        before = len(ws.responses())
+        cloud.events(team).click_button_in(user_id, invite, "convening_going")
+        wait_for(lambda before=before: ws.responses()[before:], timeout=10)
+        community.invite.setdefault(team, invite)
+    community.tables[team] = cloud.command(team, admin, "convening tables 2")
+    community.move_view[team] = cloud.click_for_view(team, admin, community.tables[team], "convening_move")
+    with cloud.db.session() as session:
+        convening = session.exec(select(Convening).where(Convening.team_id == team)).one()
+        community.convening_id[team] = convening.id or 0
+
+
+def _open_a_retag(cloud: CloudSlack, community: Community, team: str) -> None:
+    ws = cloud.cloud.workspace(team)
+    admin = ADMINS[team][0]
+    before = len(ws.responses())
+    cloud.events(team).choose_in(admin, community.pains[team], "pains_answers", "none")
+    community.untagged[team] = wait_for(lambda: ws.responses()[before:], timeout=10)[0]
+    community.retag_view[team] = cloud.click_for_view(team, admin, community.untagged[team], "answer_retag")
 
 
 def _answer_round(cloud: CloudSlack, team: str) -> None:

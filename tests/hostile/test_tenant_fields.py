@@ -38,6 +38,7 @@ from tests.e2e.two_workspaces import (
     BETA,
     FOREIGN,
     PEOPLE,
+    WORDS,
     WRITE_CALLS,
     Community,
     add_workspaces,
@@ -125,7 +126,18 @@ def _own_templates(community: Community, team: str) -> list[Template]:
     }
     commands = [("me", member), ("help", member), ("join", other_member), ("pause 2", other_member),
                 ("pains", admin), ("digest preview", admin), ("members", admin), ("match preview", admin),
-                (f"facilitators add <@{member}>", admin)]  # fmt: skip
+                (f"facilitators add <@{member}>", admin), ("convening", admin), ("setup retention 6", admin),
+                ("setup raw-answers on", admin)]  # fmt: skip
+    convening = str(community.convening_id[team])
+    invite, tables = community.invite[team], community.tables[team]
+    move_values = {
+        "member": {"type": "users_select", "selected_user": member},
+        "swap": {"type": "users_select", "selected_user": other_member},
+    }
+    retag_view = community.retag_view[team]
+    retag_values = {"pains_0": {"type": "checkboxes", "selected_options": [_first_option(retag_view)]}}
+    harvest_view = _harvest_view(community.convening_id[team])
+    harvest_values = {"try": {"type": "plain_text_input", "value": f"{WORDS[team]} will try"}}
 
     def own(name: str, kind: str, user: str, build: Callable[[SlackEvents], dict[str, Any]]) -> Template:
         return Template(name, kind, team, user, team, build)
@@ -142,6 +154,60 @@ def _own_templates(community: Community, team: str) -> list[Template]:
         own("home_matching", "interaction", member, partial(_click, member, "home_matching", "off")),
         own("profile_open", "interaction", member, partial(_click, member, "profile_open", "join")),
         own("match_swap_modal", "interaction", admin, partial(_submission, admin, swap_view, swap_values)),
+        own("convening_going", "interaction", member, partial(_button, member, invite, "convening_going")),
+        own(
+            "convening_not_going",
+            "interaction",
+            member,
+            partial(_button, member, invite, "convening_not_going"),
+        ),
+        own("convening_move", "interaction", admin, partial(_button, admin, tables, "convening_move")),
+        own("convening_send", "interaction", admin, partial(_button, admin, tables, "convening_send")),
+        own(
+            "convening_move_modal",
+            "interaction",
+            admin,
+            partial(_submission, admin, community.move_view[team], move_values),
+        ),
+        own(
+            "convening_harvest",
+            "interaction",
+            member,
+            partial(_click, member, "convening_harvest", convening),
+        ),
+        own(
+            "convening_harvest_modal",
+            "interaction",
+            member,
+            partial(_submission, member, harvest_view, harvest_values),
+        ),
+        own(
+            "convening_tried_yes",
+            "interaction",
+            member,
+            partial(_click, member, "convening_tried_yes", convening),
+        ),
+        own(
+            "pains_answers",
+            "interaction",
+            admin,
+            partial(_choose, admin, community.pains[team], "pains_answers", "none"),
+        ),
+        own(
+            "answer_retag",
+            "interaction",
+            admin,
+            partial(_button, admin, community.untagged[team], "answer_retag"),
+        ),
+        own(
+            "answer_retag_modal", "interaction", admin, partial(_submission, admin, retag_view, retag_values)
+        ),
+        own(
+            "home_consent_default",
+            "interaction",
+            member,
+            partial(_select, member, "home_consent_default", "quote_anonymously"),
+        ),
         own("DM answer", "event", member, partial(_dm, member, f"{team} answered")),
         own("app_home_opened", "event", admin, partial(_home, admin)),
         # Nobody acts in an uninstall notice: it may change nothing unless Slack confirms it
@@ -156,6 +222,7 @@ def _cross_templates(community: Community, team: str) -> list[Template]:
     other = community.other(team)
     admin = ADMINS[team][0]
     theirs = list(PEOPLE[other])
+    ours = next(iter(PEOPLE[team]))
     values = {
         "a": {"type": "users_select", "selected_user": theirs[0]},
         "b": {"type": "users_select", "selected_user": theirs[-1]},
@@ -170,6 +237,16 @@ def _cross_templates(community: Community, team: str) -> list[Template]:
                  partial(_dm, theirs[0], f"{team} planted this")),
         Template("/convene digest preview, the other's admin", "form", team, ADMINS[other][0], other,
                  partial(_command, ADMINS[other][0], "digest preview")),
+        Template("convening_send, the other's convening", "interaction", team, admin, team,
+                 partial(_click, admin, "convening_send", str(community.convening_id[other]))),
+        Template("convening_going, the other's convening", "interaction", team, ours, team,
+                 partial(_click, ours, "convening_going", str(community.convening_id[other]))),
+        Template("answer_retag_modal, the other's answer", "interaction", team, admin, team,
+                 partial(_submission, admin, community.retag_view[other], {})),
+        Template("convening_move_modal, the other's plan", "interaction", team, admin, team,
+                 partial(_submission, admin, community.move_view[other], {
+                     "member": {"type": "users_select", "selected_user": theirs[0]},
+                     "swap": {"type": "users_select", "selected_user": theirs[-1]}})),
     ]  # fmt: skip
 
 
@@ -201,6 +278,31 @@ def _submission(
     user: str, view: dict[str, Any], values: dict[str, dict[str, Any]], events: SlackEvents
 ) -> dict[str, Any]:
     return events.submission_payload(user, view, values)
+
+
+def _choose(
+    user: str, message: dict[str, Any], action_id: str, value: str, events: SlackEvents
+) -> dict[str, Any]:
+    return events.payloads.choose_in(user, message, action_id, value, message.get("channel"))
+
+
+def _select(user: str, action_id: str, value: str, events: SlackEvents) -> dict[str, Any]:
+    """A choice in an App Home menu."""
+    payload = events.click_payload(user, action_id, "")
+    payload["container"] = {"type": "view", "view_id": "VHOME"}
+    payload["actions"] = [{"action_id": action_id, "block_id": "b", "type": "static_select",
+                           "selected_option": {"value": value}}]  # fmt: skip
+    return payload
+
+
+def _first_option(view: dict[str, Any]) -> dict[str, Any]:
+    return next(o for b in view["blocks"] if b["type"] == "input" for o in b["element"]["options"])
+
+
+def _harvest_view(convening_id: int) -> dict[str, Any]:
+    """The harvest form as Slack would hold it (a member who was there opens it)."""
+    return {"id": "VHARVEST", "type": "modal", "callback_id": "convening_harvest_modal",
+            "private_metadata": json.dumps({"convening": convening_id}), "blocks": []}  # fmt: skip
 
 
 def _dm(user: str, text: str, events: SlackEvents) -> dict[str, Any]:

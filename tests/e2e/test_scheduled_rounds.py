@@ -8,9 +8,9 @@ import pytest
 from sqlmodel import select
 
 from bot.app import jobs
+from bot.checkins import fanout
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
-from bot.slack.pacing import lane_for
 from standins.harness import LocalSlack
 from storage.models import CheckinDelivery, DeliveryStatus
 from tests.e2e.conftest import MANILA, MEXICO, PLAIN
@@ -114,7 +114,7 @@ def test_a_rate_limited_send_waits_for_retry_after_and_delivers_once(
     calls = slack.api.calls_to("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
     # The 429 paused the workspace's pacer for Retry-After before the DM was sent again.
-    assert lane_for(slack.client, slack.settings.slack_messages_per_second).pacer.rate_limited == 1
+    assert fanout.lane_for(slack.runtime, slack.team_id).pacer.rate_limited == 1
     assert len(slack.api.messages_to(MANILA)) == 1
 
 

@@ -96,11 +96,16 @@ class LocalSlack:
         as the scheduler's next one would: the answers that waited for it get tagged."""
         reports = jobs.run_tick(self.runtime)
         taggers = self.runtime.taggers
+        if not isinstance(taggers, CommunityTaggers):
+            return reports
         for _ in range(3):
-            if not isinstance(taggers, CommunityTaggers) or not taggers.busy():
+            if not taggers.busy():
                 break
             taggers.wait()
             reports = jobs.run_tick(self.runtime)
+        # Nothing trains behind the caller's back: what happens next (a DM, a click) is tagged
+        # by the same tagger on every run, however loaded the machine.
+        taggers.wait()
         return reports
 
     def command(self, user_id: str, text: str, channel_id: str = "C0GENERAL") -> dict[str, Any]:

@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import select
 
 from bot.app import jobs
-from bot.checkins.fanout import lane_for
+from bot.checkins import fanout
 from bot.core.clock import ManualClock
 from bot.core.config import Settings
 from standins.harness import LocalSlack
@@ -113,9 +113,8 @@ def test_a_rate_limited_send_waits_for_retry_after_and_delivers_once(
     slack.tick()
     calls = slack.api.calls_to("chat.postMessage")
     assert [c.status for c in calls] == [429, 200]
-    # The 429 paused the workspace's pacer for Retry-After before the DM was sent again: the
-    # lane every sender to this workspace shares.
-    assert lane_for(slack.runtime, slack.team_id).pacer.rate_limited == 1
+    # The 429 paused the workspace's pacer for Retry-After before the DM was sent again.
+    assert fanout.lane_for(slack.runtime, slack.team_id).pacer.rate_limited == 1
     assert len(slack.api.messages_to(MANILA)) == 1
 
 

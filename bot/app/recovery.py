@@ -17,6 +17,7 @@ from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
+from sqlmodel import Session
 
 from bot.checkins import service as checkins
 from bot.convenings import deliveries as convening_deliveries
@@ -76,12 +77,12 @@ def recover_stuck(runtime: Runtime, team_id: str) -> RecoveryReport:
         window = timedelta(seconds=runtime.settings.recover_after_seconds)
         work: list[Callable[[], None]] = [
             *(
-                partial(_settle_checkin, runtime, team_id, client, report, *row, window)
+                partial(_settle_dm, CHECKIN_DM, runtime, team_id, client, report, *row, window)
                 for row in stuck_checkins
             ),
             *(partial(_settle_intro, runtime, team_id, client, report, *row, window) for row in stuck_intros),
             *(
-                partial(_settle_convening, runtime, team_id, client, report, *row, window)
+                partial(_settle_dm, CONVENING_DM, runtime, team_id, client, report, *row, window)
                 for row in stuck_convening
             ),
         ]
@@ -115,12 +116,42 @@ def _ask(runtime: Runtime, team_id: str, call: Callable[[], T]) -> T:
         raise
 
 
-def _settle_checkin(
+@dataclass(frozen=True)
+class _DirectMessage:
+    """A kind of one-to-one DM a dead instance may have left half-sent: how its message is
+    stamped, and how its row is failed or settled. Check-ins and convening DMs differ in
+    nothing else."""
+
+    label: str  # for the log
+    event_type: str
+    key: str
+    mark_failed: Callable[[Session, int, str, bool], object]
+    settle_stuck: Callable[[Session, int, datetime, tuple[str, str] | None, datetime], bool]
+
+
+CHECKIN_DM = _DirectMessage(
+    "check-in",
+    message_metadata.CHECKIN,
+    "delivery_id",
+    checkins.mark_failed,
+    checkins.settle_stuck,
+)
+CONVENING_DM = _DirectMessage(
+    "convening DM",
+    message_metadata.CONVENING,
+    "message_id",
+    convening_deliveries.mark_failed,
+    convening_deliveries.settle_stuck,
+)
+
+
+def _settle_dm(
+    kind: _DirectMessage,
     runtime: Runtime,
     team_id: str,
     client: WebClient,
     report: RecoveryReport,
-    delivery_id: int,
+    row_id: int,
     user_id: str,
     claimed_at: datetime,
     window: timedelta,
@@ -132,66 +163,22 @@ def _settle_checkin(
     try:
         channel = _ask(runtime, team_id, lambda: client.conversations_open(users=user_id))["channel"]["id"]
         ts = find_message(
-            runtime, team_id, client, channel, claimed_at, window, message_metadata.CHECKIN, "delivery_id",
-            delivery_id,
-        )  # fmt: skip
-    except SlackClientError as exc:
-        code = error_code(exc)
-        if runtime.token_refused(team_id, exc):
-            report.undecided += 1
-            return
-        if code in GONE:
-            with runtime.db.session() as session:
-                checkins.mark_failed(session, delivery_id, code, permanent=True)
-            return
-        log.warning("check-in %d: could not ask Slack whether it was sent: %s", delivery_id, code)
-        report.undecided += 1
-        return
-    with runtime.db.session() as session:
-        settled = checkins.settle_stuck(session, delivery_id, claimed_at, (channel, ts) if ts else None, now)
-    if settled:
-        if ts:
-            report.found += 1
-        else:
-            report.requeued += 1
-
-
-def _settle_convening(
-    runtime: Runtime,
-    team_id: str,
-    client: WebClient,
-    report: RecoveryReport,
-    message_id: int,
-    user_id: str,
-    claimed_at: datetime,
-    window: timedelta,
-) -> None:
-    now = runtime.clock.now()
-    if not runtime.may_send(team_id):
-        report.undecided += 1  # the token is dead: ask again once Convene is installed again
-        return
-    try:
-        channel = _ask(runtime, team_id, lambda: client.conversations_open(users=user_id))["channel"]["id"]
-        ts = find_message(
-            runtime, team_id, client, channel, claimed_at, window, message_metadata.CONVENING, "message_id",
-            message_id,
-        )  # fmt: skip
-    except SlackClientError as exc:
-        code = error_code(exc)
-        if runtime.token_refused(team_id, exc):
-            report.undecided += 1
-            return
-        if code in GONE:
-            with runtime.db.session() as session:
-                convening_deliveries.mark_failed(session, message_id, code, permanent=True)
-            return
-        log.warning("convening DM %d: could not ask Slack whether it was sent: %s", message_id, code)
-        report.undecided += 1
-        return
-    with runtime.db.session() as session:
-        settled = convening_deliveries.settle_stuck(
-            session, message_id, claimed_at, (channel, ts) if ts else None, now
+            runtime, team_id, client, channel, claimed_at, window, kind.event_type, kind.key, row_id
         )
+    except SlackClientError as exc:
+        code = error_code(exc)
+        if runtime.token_refused(team_id, exc):
+            report.undecided += 1
+            return
+        if code in GONE:
+            with runtime.db.session() as session:
+                kind.mark_failed(session, row_id, code, True)
+            return
+        log.warning("%s %d: could not ask Slack whether it was sent: %s", kind.label, row_id, code)
+        report.undecided += 1
+        return
+    with runtime.db.session() as session:
+        settled = kind.settle_stuck(session, row_id, claimed_at, (channel, ts) if ts else None, now)
     if settled:
         if ts:
             report.found += 1
